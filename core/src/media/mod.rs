@@ -1,0 +1,5 @@
+//! Bytes to things: what a file is, and (later) what is inside it.
+
+mod format;
+
+pub use format::{Sniffed, detect_format, sniff};
