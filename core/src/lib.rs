@@ -58,3 +58,11 @@ pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
         )
     })
 }
+
+/// Parses JSON text into one of the SDK's types; text that does not fit is a
+/// `VALIDATION_ERROR` naming `what` was expected and where it went wrong.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|err| {
+        Error::validation(vec![Problem::new("", format!("not a valid {what}: {err}"))])
+    })
+}

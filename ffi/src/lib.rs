@@ -1,0 +1,637 @@
+//! The C ABI of Veriscope.
+//!
+//! A door, not a second implementation: every function converts its
+//! arguments, calls the `veriscope` crate, and converts the answer back —
+//! results as JSON text identical to every other door's, failures as a
+//! [`VsStatus`] plus a thread-local message and error body. No panic crosses
+//! the boundary: each call runs under `catch_unwind`.
+
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr;
+
+use veriscope::validate::{self, Limits};
+use veriscope::{Error, ErrorCode, ForgeryResponse, Verification, VerificationStatus};
+
+/// Result of every `vs_*` call: `VS_STATUS_OK` or the error's code. The
+/// numbers are stable and equal to the error codes' numbers in every door.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VsStatus {
+    /// Success.
+    Ok = 0,
+    /// `VALIDATION_ERROR`: the input is malformed.
+    ValidationError = 1,
+    /// `UNAUTHORIZED`: missing or invalid API key.
+    Unauthorized = 2,
+    /// `TRIAL_EXHAUSTED`: the free tier is used up.
+    TrialExhausted = 3,
+    /// `UNSUPPORTED_FORMAT`: not a JPEG, PNG or PDF.
+    UnsupportedFormat = 4,
+    /// `FILE_TOO_LARGE`: over a size, pixel or page limit.
+    FileTooLarge = 5,
+    /// `FETCH_FAILED`: a document URL could not be fetched.
+    FetchFailed = 6,
+    /// `RATE_LIMITED`: too many requests.
+    RateLimited = 7,
+    /// `CAP_EXCEEDED`: monthly spend cap reached.
+    CapExceeded = 8,
+    /// `INVALID_TRANSITION`: a status change the transition table forbids.
+    InvalidTransition = 9,
+    /// `INVALID_ARGUMENT`: NULL pointer, text that is not UTF-8, unknown name.
+    InvalidArgument = 10,
+    /// `NOT_FOUND`: the object does not exist.
+    NotFound = 11,
+    /// `INTERNAL_ERROR`: a bug in Veriscope (including a caught panic).
+    InternalError = 12,
+}
+
+impl From<ErrorCode> for VsStatus {
+    fn from(code: ErrorCode) -> Self {
+        match code {
+            ErrorCode::ValidationError => VsStatus::ValidationError,
+            ErrorCode::Unauthorized => VsStatus::Unauthorized,
+            ErrorCode::TrialExhausted => VsStatus::TrialExhausted,
+            ErrorCode::UnsupportedFormat => VsStatus::UnsupportedFormat,
+            ErrorCode::FileTooLarge => VsStatus::FileTooLarge,
+            ErrorCode::FetchFailed => VsStatus::FetchFailed,
+            ErrorCode::RateLimited => VsStatus::RateLimited,
+            ErrorCode::CapExceeded => VsStatus::CapExceeded,
+            ErrorCode::InvalidTransition => VsStatus::InvalidTransition,
+            ErrorCode::InvalidArgument => VsStatus::InvalidArgument,
+            ErrorCode::NotFound => VsStatus::NotFound,
+            _ => VsStatus::InternalError,
+        }
+    }
+}
+
+/// Validation limits (opaque). Create with `vs_limits_new`, release with
+/// `vs_limits_free`; immutable, so one handle may be shared by threads.
+/// Functions taking a `const VsLimits *` use the APIs' defaults when it is NULL.
+#[derive(Debug)]
+pub struct VsLimits(Limits);
+
+struct LastError {
+    message: CString,
+    json: CString,
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<LastError>> = const { RefCell::new(None) };
+}
+
+fn c_string(text: String) -> CString {
+    CString::new(text).unwrap_or_else(|err| {
+        let mut bytes = err.into_vec();
+        bytes.retain(|&b| b != 0);
+        CString::new(bytes).unwrap_or_default()
+    })
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown panic")
+}
+
+/// Runs one call: clears the last error, catches panics, records failures.
+fn run(call: impl FnOnce() -> Result<(), Error>) -> VsStatus {
+    LAST_ERROR.with(|last| last.borrow_mut().take());
+    let outcome = catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|payload| {
+        Err(Error::new(
+            ErrorCode::Internal,
+            format!("internal panic: {}", panic_message(payload.as_ref())),
+        ))
+    });
+    match outcome {
+        Ok(()) => VsStatus::Ok,
+        Err(err) => {
+            let status = VsStatus::from(err.code());
+            let record = LastError {
+                message: c_string(err.message().to_owned()),
+                json: c_string(err.to_json()),
+            };
+            LAST_ERROR.with(|last| *last.borrow_mut() = Some(record));
+            status
+        }
+    }
+}
+
+fn invalid_argument(message: String) -> Error {
+    Error::new(ErrorCode::InvalidArgument, message)
+}
+
+/// Reads a NUL-terminated UTF-8 argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives the call.
+unsafe fn text_arg<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Error> {
+    if ptr.is_null() {
+        return Err(invalid_argument(format!("argument `{name}` is NULL")));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the function's contract.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    text.to_str()
+        .map_err(|err| invalid_argument(format!("argument `{name}` is not valid UTF-8: {err}")))
+}
+
+/// Reads a byte-buffer argument; NULL is allowed only with length 0.
+///
+/// # Safety
+/// `ptr` is NULL or points to `len` readable bytes that outlive the call.
+unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8], Error> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(invalid_argument(format!(
+                "argument `{name}` is NULL but its length is {len}"
+            )))
+        };
+    }
+    // SAFETY: non-NULL and `len` bytes readable per the function's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Checks an out-parameter and resets what it points at.
+///
+/// # Safety
+/// `out` is NULL or valid for writes.
+unsafe fn out_arg<'a, T>(out: *mut T, name: &str, empty: T) -> Result<&'a mut T, Error> {
+    if out.is_null() {
+        return Err(invalid_argument(format!("out-parameter `{name}` is NULL")));
+    }
+    // SAFETY: non-NULL and writable per the function's contract.
+    unsafe {
+        out.write(empty);
+        Ok(&mut *out)
+    }
+}
+
+/// # Safety
+/// `limits` is NULL or a pointer returned by `vs_limits_new` and not freed.
+unsafe fn limits_arg<'a>(limits: *const VsLimits) -> std::borrow::Cow<'a, Limits> {
+    // SAFETY: per the function's contract.
+    match unsafe { limits.as_ref() } {
+        Some(limits) => std::borrow::Cow::Borrowed(&limits.0),
+        None => std::borrow::Cow::Owned(Limits::default()),
+    }
+}
+
+fn give_json(out: &mut *mut c_char, json: String) {
+    *out = c_string(json).into_raw();
+}
+
+/// The library's version, e.g. "0.1.0". Static; do not free.
+#[unsafe(no_mangle)]
+pub extern "C" fn vs_version() -> *const c_char {
+    static VERSION: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(version) => version,
+            Err(_) => c"unknown",
+        };
+    VERSION.as_ptr()
+}
+
+/// The stable name of a status, e.g. "FILE_TOO_LARGE" for 5, "OK" for 0;
+/// NULL for a number that is no status. Static; do not free.
+#[unsafe(no_mangle)]
+pub extern "C" fn vs_status_name(status: i32) -> *const c_char {
+    if status == 0 {
+        return c"OK".as_ptr();
+    }
+    static NAMES: std::sync::LazyLock<Vec<(u32, CString)>> = std::sync::LazyLock::new(|| {
+        ErrorCode::ALL
+            .iter()
+            .map(|code| (code.number(), c_string(code.as_str().to_owned())))
+            .collect()
+    });
+    u32::try_from(status)
+        .ok()
+        .and_then(|number| NAMES.iter().find(|(n, _)| *n == number))
+        .map_or(ptr::null(), |(_, name)| name.as_ptr())
+}
+
+/// The HTTP status the APIs answer with for an error status (400, 422, ...);
+/// 200 for `VS_STATUS_OK`, 0 for a number that is no status.
+#[unsafe(no_mangle)]
+pub extern "C" fn vs_status_http_status(status: i32) -> u16 {
+    if status == 0 {
+        return 200;
+    }
+    u32::try_from(status)
+        .ok()
+        .and_then(ErrorCode::from_number)
+        .map_or(0, ErrorCode::http_status)
+}
+
+/// The message of the last failed call on this thread, or NULL if the last
+/// call succeeded. Valid until the next `vs_*` call on this thread; do not free.
+#[unsafe(no_mangle)]
+pub extern "C" fn vs_last_error_message() -> *const c_char {
+    LAST_ERROR.with(|last| {
+        last.borrow()
+            .as_ref()
+            .map_or(ptr::null(), |e| e.message.as_ptr())
+    })
+}
+
+/// The last failure on this thread as the APIs' error body,
+/// `{"error":{"code","message","details"}}`, or NULL. Same lifetime as
+/// `vs_last_error_message`.
+#[unsafe(no_mangle)]
+pub extern "C" fn vs_last_error_json() -> *const c_char {
+    LAST_ERROR.with(|last| {
+        last.borrow()
+            .as_ref()
+            .map_or(ptr::null(), |e| e.json.as_ptr())
+    })
+}
+
+/// Releases a string returned through a `char **` out-parameter. NULL is ignored.
+///
+/// # Safety
+/// `text` is NULL or a string from this library, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_string_free(text: *mut c_char) {
+    if !text.is_null() {
+        // SAFETY: created by `CString::into_raw` in `give_json`.
+        drop(unsafe { CString::from_raw(text) });
+    }
+}
+
+/// Releases a byte buffer returned through a `uint8_t **` out-parameter,
+/// with the length returned beside it. NULL is ignored.
+///
+/// # Safety
+/// `bytes`/`len` are NULL/any or a buffer from this library, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_bytes_free(bytes: *mut u8, len: usize) {
+    if !bytes.is_null() {
+        // SAFETY: created by `Box::<[u8]>::into_raw` with this length.
+        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(bytes, len)) });
+    }
+}
+
+/// Creates limits from JSON (camelCase or snake_case keys, e.g.
+/// `{"maxInlineBytes": 1048576}`; missing keys keep the APIs' defaults;
+/// NULL means all defaults). Release with `vs_limits_free`.
+///
+/// # Safety
+/// `json` is NULL or NUL-terminated; `out` is valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_limits_new(json: *const c_char, out: *mut *mut VsLimits) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { out_arg(out, "out", ptr::null_mut())? };
+        let limits = if json.is_null() {
+            Limits::default()
+        } else {
+            // SAFETY: per this function's contract.
+            Limits::from_json(unsafe { text_arg(json, "json")? })?
+        };
+        *out = Box::into_raw(Box::new(VsLimits(limits)));
+        Ok(())
+    })
+}
+
+/// Releases limits. NULL is ignored.
+///
+/// # Safety
+/// `limits` is NULL or from `vs_limits_new`, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_limits_free(limits: *mut VsLimits) {
+    if !limits.is_null() {
+        // SAFETY: created by `Box::into_raw` in `vs_limits_new`.
+        drop(unsafe { Box::from_raw(limits) });
+    }
+}
+
+/// Checks a multipart document: size limit, then format from magic bytes.
+/// On success `*out_json` is `{"source":"multipart","format","mediaType","sizeBytes"}`.
+///
+/// # Safety
+/// `limits` NULL or live; `data` NULL (with `len` 0) or `len` readable bytes;
+/// `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_check_document_bytes(
+    limits: *const VsLimits,
+    data: *const u8,
+    len: usize,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, data, limits) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                bytes_arg(data, len, "data")?,
+                limits_arg(limits),
+            )
+        };
+        let info = validate::check_document_bytes(data, &limits)?;
+        give_json(out, veriscope::to_json(&info));
+        Ok(())
+    })
+}
+
+/// Decodes and checks a base64 document (plain or data URL; whitespace
+/// ignored; the size limit applies to the decoded bytes). `*out_json` gets
+/// `{"source":"base64",...}`; when `out_bytes` is not NULL it gets the decoded
+/// bytes (free with `vs_bytes_free(*out_bytes, *out_len)`).
+///
+/// # Safety
+/// `limits` NULL or live; `text` NUL-terminated; `out_json` valid for writes;
+/// `out_bytes` and `out_len` both NULL or both valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_decode_document_base64(
+    limits: *const VsLimits,
+    text: *const c_char,
+    out_json: *mut *mut c_char,
+    out_bytes: *mut *mut u8,
+    out_len: *mut usize,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, text, limits) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(text, "text")?,
+                limits_arg(limits),
+            )
+        };
+        let bytes_out = if out_bytes.is_null() {
+            None
+        } else {
+            // SAFETY: per this function's contract.
+            unsafe {
+                Some((
+                    out_arg(out_bytes, "out_bytes", ptr::null_mut())?,
+                    out_arg(out_len, "out_len", 0)?,
+                ))
+            }
+        };
+        let decoded = validate::decode_document_base64(text, &limits)?;
+        give_json(out, veriscope::to_json(&decoded.info));
+        if let Some((bytes, len)) = bytes_out {
+            *len = decoded.bytes.len();
+            *bytes = Box::into_raw(decoded.bytes.into_boxed_slice()).cast::<u8>();
+        }
+        Ok(())
+    })
+}
+
+/// Checks a `documentUrl`: HTTPS, no credentials, no loopback, private,
+/// link-local or metadata address in any spelling. `*out_json` gets
+/// `{"source":"url","url","host","port","maxBytes"}`.
+///
+/// # Safety
+/// `limits` NULL or live; `url` NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_check_document_url(
+    limits: *const VsLimits,
+    url: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, url, limits) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(url, "url")?,
+                limits_arg(limits),
+            )
+        };
+        give_json(
+            out,
+            veriscope::to_json(&validate::check_document_url(url, &limits)?),
+        );
+        Ok(())
+    })
+}
+
+/// Checks the JSON body of the forgery API's `POST /api/v1/verify`
+/// (`{"document": base64}` or `{"documentUrl": url}`).
+///
+/// # Safety
+/// `limits` NULL or live; `body` NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_check_verify_request(
+    limits: *const VsLimits,
+    body: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, body, limits) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(body, "body")?,
+                limits_arg(limits),
+            )
+        };
+        give_json(
+            out,
+            veriscope::to_json(&validate::check_verify_request(body, &limits)?),
+        );
+        Ok(())
+    })
+}
+
+/// Checks a create-verification body against the service catalogue; every
+/// problem is listed in the error's `details`. On success `*out_json` is the
+/// normalised body.
+///
+/// # Safety
+/// `limits` NULL or live; `body` NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_check_create_verification(
+    limits: *const VsLimits,
+    body: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, body, limits) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(body, "body")?,
+                limits_arg(limits),
+            )
+        };
+        give_json(
+            out,
+            veriscope::to_json(&validate::check_create_verification(body, &limits)?),
+        );
+        Ok(())
+    })
+}
+
+/// Parses a verification object (as the API returns it) and writes it back
+/// normalised: every reference field present, unknown fields kept.
+///
+/// # Safety
+/// `json` NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_parse_verification(
+    json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, json) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(json, "json")?,
+            )
+        };
+        let verification: Verification = veriscope::from_json(json, "verification object")?;
+        give_json(out, veriscope::to_json(&verification));
+        Ok(())
+    })
+}
+
+/// Parses a forgery API response (`{"data": {...}}`) and writes it back.
+///
+/// # Safety
+/// `json` NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_parse_forgery_response(
+    json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, json) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(json, "json")?,
+            )
+        };
+        let response: ForgeryResponse = veriscope::from_json(json, "forgery response")?;
+        give_json(out, veriscope::to_json(&response));
+        Ok(())
+    })
+}
+
+/// The service catalogue, as `GET /services` returns it.
+///
+/// # Safety
+/// `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_services_json(out_json: *mut *mut c_char) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { out_arg(out_json, "out_json", ptr::null_mut())? };
+        give_json(out, veriscope::to_json(&veriscope::model::catalogue()));
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `name` NUL-terminated.
+unsafe fn status_arg(name: *const c_char, arg: &str) -> Result<VerificationStatus, Error> {
+    // SAFETY: per the caller's contract.
+    unsafe { text_arg(name, arg)? }.parse()
+}
+
+/// `VS_STATUS_OK` when a verification may move from status `from` to `to`
+/// (names such as "IN_QUEUE"), `VS_STATUS_INVALID_TRANSITION` when the
+/// transition table forbids it, `VS_STATUS_INVALID_ARGUMENT` for unknown names.
+///
+/// # Safety
+/// `from` and `to` NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_status_check_transition(
+    from: *const c_char,
+    to: *const c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (from, to) = unsafe { (status_arg(from, "from")?, status_arg(to, "to")?) };
+        from.transition_to(to)?;
+        Ok(())
+    })
+}
+
+/// Sets `*out_terminal` to whether `status` admits no further change.
+///
+/// # Safety
+/// `status` NUL-terminated; `out_terminal` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_status_is_terminal(
+    status: *const c_char,
+    out_terminal: *mut bool,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, status) = unsafe {
+            (
+                out_arg(out_terminal, "out_terminal", false)?,
+                status_arg(status, "status")?,
+            )
+        };
+        *out = status.is_terminal();
+        Ok(())
+    })
+}
+
+/// The statuses `status` may move to, as a JSON array of names.
+///
+/// # Safety
+/// `status` NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_status_allowed_transitions(
+    status: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, status) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                status_arg(status, "status")?,
+            )
+        };
+        give_json(out, veriscope::to_json(status.allowed_transitions()));
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_numbers_equal_error_code_numbers() {
+        for code in ErrorCode::ALL {
+            assert_eq!(VsStatus::from(code) as u32, code.number(), "{code}");
+            let name = unsafe { CStr::from_ptr(vs_status_name(code.number() as i32)) };
+            assert_eq!(name.to_str().unwrap(), code.as_str());
+        }
+        assert!(vs_status_name(99).is_null());
+        assert!(vs_status_name(-1).is_null());
+    }
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_with_its_message() {
+        let status = run(|| panic!("boom"));
+        assert_eq!(status, VsStatus::InternalError);
+        let message = unsafe { CStr::from_ptr(vs_last_error_message()) };
+        assert_eq!(message.to_str().unwrap(), "internal panic: boom");
+    }
+
+    #[cfg(feature = "header")]
+    #[test]
+    fn the_committed_header_is_current() {
+        let generated = include_str!(concat!(env!("OUT_DIR"), "/veriscope.h"));
+        let committed = include_str!("../../include/veriscope.h");
+        assert!(
+            generated == committed,
+            "include/veriscope.h is stale: run scripts/update-header"
+        );
+    }
+}

@@ -1,0 +1,151 @@
+"""Generates the synthetic sample documents and binary test fixtures.
+
+Everything here is drawn from shapes and text: no real person, document or
+photograph is involved. Output is deterministic, so re-running the script
+reproduces the committed files byte for byte (same Pillow major version).
+
+Usage: python scripts/make_samples.py  (run by scripts/make-samples)
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import zlib
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "examples" / "samples"
+BYTES_FIXTURES = ROOT / "tests" / "fixtures" / "document-bytes"
+
+
+def font(size: int) -> ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def id_card(seed: int = 7) -> Image.Image:
+    """An ID-1 card (85.60 x 53.98 mm at 10 px/mm) of an invented country."""
+    rng = random.Random(seed)
+    card = Image.new("RGB", (856, 540), (226, 236, 246))
+    draw = ImageDraw.Draw(card)
+    # Guilloche-like background: overlapping thin sine-ish arcs.
+    for i in range(0, 856, 12):
+        draw.arc((i - 300, -200, i + 300, 740), 200, 340, fill=(200, 215, 232), width=1)
+    draw.rectangle((0, 0, 856, 70), fill=(24, 62, 120))
+    draw.text((24, 16), "REPUBLIC OF VERISCOPIA", font=font(30), fill="white")
+    draw.text((560, 22), "IDENTITY CARD", font=font(24), fill=(255, 220, 120))
+    # An abstract portrait: head and shoulders from ellipses, no real face.
+    draw.rectangle((40, 110, 260, 400), fill=(190, 200, 210))
+    draw.ellipse((95, 140, 205, 270), fill=(214, 170, 140))
+    draw.ellipse((60, 280, 240, 470), fill=(70, 80, 110))
+    draw.rectangle((40, 400, 260, 470), fill=(226, 236, 246))
+    fields = [
+        ("ID NO", "VS-%07d" % rng.randrange(10**7)),
+        ("SURNAME", "SAMPLE"),
+        ("GIVEN NAMES", "JANE EXAMPLE"),
+        ("DATE OF BIRTH", "01.02.1990"),
+        ("DATE OF EXPIRY", "01.02.2035"),
+    ]
+    y = 110
+    for label, value in fields:
+        draw.text((300, y), label, font=font(16), fill=(90, 100, 120))
+        draw.text((300, y + 18), value, font=font(28), fill=(20, 20, 30))
+        y += 62
+    draw.text((40, 490), "SPECIMEN - SYNTHETIC TEST DOCUMENT", font=font(20), fill=(160, 40, 40))
+    return card
+
+
+def jpeg_bytes(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def pdf_bytes(lines: list[str]) -> bytes:
+    """A one-page PDF with Helvetica text, written object by object."""
+    text = ["BT", "/F1 12 Tf", "14 TL", "56 780 Td"]
+    for line in lines:
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        text.append(f"({escaped}) Tj T*")
+    text.append("ET")
+    stream = zlib.compress("\n".join(text).encode("latin-1"), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Producer (Veriscope sample generator) /CreationDate (D:20261101090000Z) >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+STATEMENT = [
+    "VERISCOPIA SAMPLE BANK - ACCOUNT STATEMENT (SYNTHETIC)",
+    "Account holder: Jane Example Sample",
+    "IBAN: VS00 0000 1234 5678 9012 34",
+    "Period: 01.10.2026 - 31.10.2026",
+    "",
+    "01.10.2026  Opening balance                1,250.00",
+    "05.10.2026  Grocery store                    -84.20",
+    "15.10.2026  Salary                         2,900.00",
+    "31.10.2026  Closing balance                4,065.80",
+]
+
+
+def write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    print(f"{path.relative_to(ROOT)}  {len(data)} bytes")
+
+
+def main() -> None:
+    card = id_card()
+    write(SAMPLES / "id-card.jpg", jpeg_bytes(card, 90))
+    write(SAMPLES / "id-card.png", png_bytes(card.resize((428, 270))))
+    write(SAMPLES / "bank-statement.pdf", pdf_bytes(STATEMENT))
+    gif = io.BytesIO()
+    card.resize((107, 68)).convert("P").save(gif, "GIF")
+    write(SAMPLES / "id-card.gif", gif.getvalue())
+
+    small = card.resize((86, 54))
+    write(BYTES_FIXTURES / "small-card-jpeg.jpg", jpeg_bytes(small, 85))
+    write(BYTES_FIXTURES / "small-card-png.png", png_bytes(small))
+    write(BYTES_FIXTURES / "statement.pdf", pdf_bytes(STATEMENT[:3]))
+    write(BYTES_FIXTURES / "pdf-after-junk.bin", b"\r\n%%junk\r\n" + pdf_bytes(["x"]))
+    gif = io.BytesIO()
+    small.convert("P").save(gif, "GIF")
+    write(BYTES_FIXTURES / "renamed-gif.jpg", gif.getvalue())
+    webp = io.BytesIO()
+    small.save(webp, "WEBP", quality=50)
+    write(BYTES_FIXTURES / "photo.webp", webp.getvalue())
+    write(BYTES_FIXTURES / "phone-photo.heic", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 16)
+    write(BYTES_FIXTURES / "empty.jpg", b"")
+    write(BYTES_FIXTURES / "truncated.jpg", b"\xff\xd8")
+    write(BYTES_FIXTURES / "notes.txt", b"this is a note, not a document\n")
+
+
+if __name__ == "__main__":
+    main()
