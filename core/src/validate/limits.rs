@@ -51,6 +51,19 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// Limits from JSON text (camelCase or snake_case keys, missing keys at
+    /// their defaults); an unknown key or a wrong type is `INVALID_ARGUMENT`.
+    pub fn from_json(text: &str) -> crate::Result<Limits> {
+        serde_json::from_str(text).map_err(|err| {
+            crate::Error::new(
+                crate::ErrorCode::InvalidArgument,
+                format!("invalid limits: {err}"),
+            )
+        })
+    }
+}
+
 /// A byte count for messages: `"4.5 MB (4718592 bytes)"`, `"1.29 KB (1326 bytes)"`, `"512 bytes"`.
 pub(crate) fn describe_size(bytes: u64) -> String {
     const KB: f64 = 1024.0;
@@ -89,18 +102,5 @@ mod tests {
         let limits: Limits = serde_json::from_str(r#"{"max_url_bytes": 5}"#).unwrap();
         assert_eq!(limits.max_url_bytes, 5);
         assert!(serde_json::from_str::<Limits>(r#"{"maxInlineBytes": -1}"#).is_err());
-    }
-}
-
-impl Limits {
-    /// Limits from JSON text (camelCase or snake_case keys, missing keys at
-    /// their defaults); an unknown key or a wrong type is `INVALID_ARGUMENT`.
-    pub fn from_json(text: &str) -> crate::Result<Limits> {
-        serde_json::from_str(text).map_err(|err| {
-            crate::Error::new(
-                crate::ErrorCode::InvalidArgument,
-                format!("invalid limits: {err}"),
-            )
-        })
     }
 }
