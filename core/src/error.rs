@@ -130,6 +130,33 @@ impl ErrorCode {
     }
 }
 
+/// One row of the error-code table every door exposes (`error_codes()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorCodeInfo {
+    /// The stable string.
+    pub code: ErrorCode,
+    /// The C ABI number.
+    pub number: u32,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// Whether a retry may succeed.
+    pub retryable: bool,
+}
+
+/// Every error code with its number, HTTP status and retry hint.
+pub fn error_codes() -> Vec<ErrorCodeInfo> {
+    ErrorCode::ALL
+        .into_iter()
+        .map(|code| ErrorCodeInfo {
+            code,
+            number: code.number(),
+            http_status: code.http_status(),
+            retryable: code.is_retryable(),
+        })
+        .collect()
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -35,7 +35,7 @@ pub mod media;
 pub mod model;
 pub mod validate;
 
-pub use error::{Error, ErrorBody, ErrorCode, Problem, Result};
+pub use error::{Error, ErrorBody, ErrorCode, ErrorCodeInfo, Problem, Result, error_codes};
 pub use model::{
     Confidence, CreateVerificationRequest, DocumentFormat, DocumentType, FaceMatch, FaceMatchLevel,
     ForgeryReport, ForgeryResponse, IllegalTransition, ResultStatus, Service, ServiceId,

@@ -1,0 +1,279 @@
+//! Python door of Veriscope: the `veriscope._native` extension module.
+//!
+//! Thin by design: each function converts Python arguments, calls the
+//! `veriscope` crate with the GIL released, and turns the crate's JSON into
+//! Python objects with `json.loads`, so Python sees exactly what every other
+//! door prints. Errors become `VeriscopeError` subclasses carrying `code`,
+//! `message`, `details`, `http_status` and `body`.
+
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+
+use veriscope::validate::{self, Limits};
+use veriscope::{Error, ErrorCode, ForgeryResponse, Verification, VerificationStatus};
+
+pyo3::create_exception!(
+    veriscope,
+    VeriscopeError,
+    PyException,
+    "Base class of every Veriscope error; `code` holds the stable error code."
+);
+
+macro_rules! error_classes {
+    ($($code:ident => $class:ident: $doc:literal),* $(,)?) => {
+        $(pyo3::create_exception!(veriscope, $class, VeriscopeError, $doc);)*
+
+        fn error_class(py: Python<'_>, code: ErrorCode) -> Bound<'_, pyo3::types::PyType> {
+            match code {
+                $(ErrorCode::$code => py.get_type::<$class>(),)*
+                _ => py.get_type::<InternalError>(),
+            }
+        }
+
+        fn add_error_classes(module: &Bound<'_, PyModule>) -> PyResult<()> {
+            let py = module.py();
+            module.add("VeriscopeError", py.get_type::<VeriscopeError>())?;
+            $(module.add(stringify!($class), py.get_type::<$class>())?;)*
+            Ok(())
+        }
+    };
+}
+
+error_classes! {
+    ValidationError => ValidationError: "VALIDATION_ERROR: the input is malformed.",
+    Unauthorized => UnauthorizedError: "UNAUTHORIZED: missing or invalid API key.",
+    TrialExhausted => TrialExhaustedError: "TRIAL_EXHAUSTED: the free tier is used up.",
+    UnsupportedFormat => UnsupportedFormatError: "UNSUPPORTED_FORMAT: not a JPEG, PNG or PDF.",
+    FileTooLarge => FileTooLargeError: "FILE_TOO_LARGE: over a size, pixel or page limit.",
+    FetchFailed => FetchFailedError: "FETCH_FAILED: the document URL could not be fetched.",
+    RateLimited => RateLimitedError: "RATE_LIMITED: too many requests.",
+    CapExceeded => CapExceededError: "CAP_EXCEEDED: monthly spend cap reached.",
+    InvalidTransition => InvalidTransitionError: "INVALID_TRANSITION: a status change the transition table forbids.",
+    InvalidArgument => InvalidArgumentError: "INVALID_ARGUMENT: an unusable argument.",
+    NotFound => NotFoundError: "NOT_FOUND: the object does not exist.",
+    Internal => InternalError: "INTERNAL_ERROR: a bug in Veriscope.",
+}
+
+fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+/// The crate's error as a Python exception of the matching class.
+fn to_py_err(py: Python<'_>, err: Error) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let exception = error_class(py, err.code()).call1((err.message(),))?;
+        exception.setattr("code", err.code().as_str())?;
+        exception.setattr("message", err.message())?;
+        exception.setattr("http_status", err.http_status())?;
+        let body = json_loads(py, &err.to_json())?;
+        exception.setattr(
+            "details",
+            body.get_item("error")?
+                .call_method1("get", ("details", Vec::<String>::new()))?,
+        )?;
+        exception.setattr("body", body)?;
+        Ok(PyErr::from_value(exception))
+    };
+    build().unwrap_or_else(|conversion_error| conversion_error)
+}
+
+/// Runs `work` without the GIL and converts its JSON answer or its error.
+fn call<'py, T: serde::Serialize + Send>(
+    py: Python<'py>,
+    work: impl FnOnce() -> Result<T, Error> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    match py.detach(|| work().map(|value| veriscope::to_json(&value))) {
+        Ok(json) => json_loads(py, &json),
+        Err(err) => Err(to_py_err(py, err)),
+    }
+}
+
+/// `None`, a mapping, or JSON text, as `Limits`.
+fn limits_arg(py: Python<'_>, limits: Option<&Bound<'_, PyAny>>) -> PyResult<Limits> {
+    let Some(limits) = limits.filter(|l| !l.is_none()) else {
+        return Ok(Limits::default());
+    };
+    let text = json_text(py, limits)?;
+    Limits::from_json(&text).map_err(|err| to_py_err(py, err))
+}
+
+/// JSON text from `str`, `bytes` (UTF-8), or any JSON-serialisable object.
+fn json_text(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return text.extract();
+    }
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return String::from_utf8(bytes.as_bytes().to_vec()).map_err(|err| {
+            to_py_err(
+                py,
+                Error::new(
+                    ErrorCode::InvalidArgument,
+                    format!("body is not valid UTF-8: {err}"),
+                ),
+            )
+        });
+    }
+    py.import("json")?
+        .call_method1("dumps", (value,))?
+        .extract()
+}
+
+/// Checks a multipart upload: size limit, then format from magic bytes.
+#[pyfunction]
+#[pyo3(signature = (data, *, limits=None))]
+fn check_document_bytes<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    limits: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let limits = limits_arg(py, limits)?;
+    call(py, || validate::check_document_bytes(data, &limits))
+}
+
+/// Decodes and checks a base64 document; returns `(info, decoded_bytes)`.
+#[pyfunction]
+#[pyo3(signature = (text, *, limits=None))]
+fn decode_document_base64<'py>(
+    py: Python<'py>,
+    text: &str,
+    limits: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyBytes>)> {
+    let limits = limits_arg(py, limits)?;
+    match py.detach(|| validate::decode_document_base64(text, &limits)) {
+        Ok(decoded) => Ok((
+            json_loads(py, &veriscope::to_json(&decoded.info))?,
+            PyBytes::new(py, &decoded.bytes),
+        )),
+        Err(err) => Err(to_py_err(py, err)),
+    }
+}
+
+/// Checks a `documentUrl` (HTTPS, no credentials, no private addresses).
+#[pyfunction]
+#[pyo3(signature = (url, *, limits=None))]
+fn check_document_url<'py>(
+    py: Python<'py>,
+    url: &str,
+    limits: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let limits = limits_arg(py, limits)?;
+    call(py, || validate::check_document_url(url, &limits))
+}
+
+/// Checks a `POST /api/v1/verify` JSON body (str, bytes or dict).
+#[pyfunction]
+#[pyo3(signature = (body, *, limits=None))]
+fn check_verify_request<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    limits: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (body, limits) = (json_text(py, body)?, limits_arg(py, limits)?);
+    call(py, || validate::check_verify_request(&body, &limits))
+}
+
+/// Checks a create-verification body (str, bytes or dict) against the
+/// service catalogue; returns the normalised body.
+#[pyfunction]
+#[pyo3(signature = (body, *, limits=None))]
+fn check_create_verification<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    limits: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (body, limits) = (json_text(py, body)?, limits_arg(py, limits)?);
+    call(py, || validate::check_create_verification(&body, &limits))
+}
+
+/// Parses a verification object and returns it normalised.
+#[pyfunction]
+fn parse_verification<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let body = json_text(py, body)?;
+    call(py, || {
+        veriscope::from_json::<Verification>(&body, "verification object")
+    })
+}
+
+/// Parses a forgery API response (`{"data": {...}}`) and returns it normalised.
+#[pyfunction]
+fn parse_forgery_response<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let body = json_text(py, body)?;
+    call(py, || {
+        veriscope::from_json::<ForgeryResponse>(&body, "forgery response")
+    })
+}
+
+/// The service catalogue, as `GET /services` returns it.
+#[pyfunction]
+fn services(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    call(py, || Ok(veriscope::model::catalogue()))
+}
+
+/// Every error code with its number, HTTP status and retry hint.
+#[pyfunction]
+fn error_codes(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    call(py, || Ok(veriscope::error_codes()))
+}
+
+fn status_arg(py: Python<'_>, name: &str) -> PyResult<VerificationStatus> {
+    name.parse().map_err(|err| to_py_err(py, err))
+}
+
+/// Whether a verification may move from status `from_` to `to`.
+#[pyfunction]
+fn can_transition(py: Python<'_>, from_: &str, to: &str) -> PyResult<bool> {
+    Ok(status_arg(py, from_)?.can_transition_to(status_arg(py, to)?))
+}
+
+/// Raises `InvalidTransitionError` unless the move is legal.
+#[pyfunction]
+fn check_transition(py: Python<'_>, from_: &str, to: &str) -> PyResult<()> {
+    let (from, to) = (status_arg(py, from_)?, status_arg(py, to)?);
+    from.transition_to(to)
+        .map(drop)
+        .map_err(|err| to_py_err(py, err.into()))
+}
+
+/// Whether `status` admits no further change.
+#[pyfunction]
+fn is_terminal(py: Python<'_>, status: &str) -> PyResult<bool> {
+    Ok(status_arg(py, status)?.is_terminal())
+}
+
+/// The statuses `status` may move to.
+#[pyfunction]
+fn allowed_transitions(py: Python<'_>, status: &str) -> PyResult<Vec<&'static str>> {
+    let status = status_arg(py, status)?;
+    Ok(status
+        .allowed_transitions()
+        .iter()
+        .map(|s| s.as_str())
+        .collect())
+}
+
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("__version__", veriscope::VERSION)?;
+    add_error_classes(module)?;
+    module.add_function(wrap_pyfunction!(check_document_bytes, module)?)?;
+    module.add_function(wrap_pyfunction!(decode_document_base64, module)?)?;
+    module.add_function(wrap_pyfunction!(check_document_url, module)?)?;
+    module.add_function(wrap_pyfunction!(check_verify_request, module)?)?;
+    module.add_function(wrap_pyfunction!(check_create_verification, module)?)?;
+    module.add_function(wrap_pyfunction!(parse_verification, module)?)?;
+    module.add_function(wrap_pyfunction!(parse_forgery_response, module)?)?;
+    module.add_function(wrap_pyfunction!(services, module)?)?;
+    module.add_function(wrap_pyfunction!(error_codes, module)?)?;
+    module.add_function(wrap_pyfunction!(can_transition, module)?)?;
+    module.add_function(wrap_pyfunction!(check_transition, module)?)?;
+    module.add_function(wrap_pyfunction!(is_terminal, module)?)?;
+    module.add_function(wrap_pyfunction!(allowed_transitions, module)?)?;
+    Ok(())
+}

@@ -1,0 +1,132 @@
+"""Type stubs of the Rust extension module `veriscope._native`."""
+
+from typing import Any, Literal, Mapping, Optional, TypedDict, Union
+
+__version__: str
+
+ErrorCodeName = Literal[
+    "VALIDATION_ERROR",
+    "UNAUTHORIZED",
+    "TRIAL_EXHAUSTED",
+    "UNSUPPORTED_FORMAT",
+    "FILE_TOO_LARGE",
+    "FETCH_FAILED",
+    "RATE_LIMITED",
+    "CAP_EXCEEDED",
+    "INVALID_TRANSITION",
+    "INVALID_ARGUMENT",
+    "NOT_FOUND",
+    "INTERNAL_ERROR",
+]
+VerificationStatus = Literal[
+    "DRAFT",
+    "IN_QUEUE",
+    "IN_PROGRESS",
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "NEED_REVIEW",
+    "FRAUD_DETECTED",
+    "PARTIALLY_COMPLETED",
+    "PARTIALLY_FAILED",
+]
+DocumentFormat = Literal["jpeg", "png", "pdf"]
+
+class Problem(TypedDict):
+    field: str
+    reason: str
+
+class ErrorObject(TypedDict, total=False):
+    code: ErrorCodeName
+    message: str
+    details: list[Problem]
+
+class ErrorBody(TypedDict):
+    error: ErrorObject
+
+class VeriscopeError(Exception):
+    """Base class of every Veriscope error."""
+
+    code: ErrorCodeName
+    message: str
+    http_status: int
+    details: list[Problem]
+    body: ErrorBody
+
+class ValidationError(VeriscopeError): ...
+class UnauthorizedError(VeriscopeError): ...
+class TrialExhaustedError(VeriscopeError): ...
+class UnsupportedFormatError(VeriscopeError): ...
+class FileTooLargeError(VeriscopeError): ...
+class FetchFailedError(VeriscopeError): ...
+class RateLimitedError(VeriscopeError): ...
+class CapExceededError(VeriscopeError): ...
+class InvalidTransitionError(VeriscopeError): ...
+class InvalidArgumentError(VeriscopeError): ...
+class NotFoundError(VeriscopeError): ...
+class InternalError(VeriscopeError): ...
+
+class Limits(TypedDict, total=False):
+    """Validation limits; missing keys keep the APIs' defaults."""
+
+    max_inline_bytes: int
+    max_url_bytes: int
+    max_url_length: int
+    min_webhook_secret_length: int
+    max_webhook_secret_length: int
+    max_identifier_length: int
+
+class DocumentInfo(TypedDict):
+    source: Literal["multipart", "base64"]
+    format: DocumentFormat
+    mediaType: str
+    sizeBytes: int
+
+class DocumentUrl(TypedDict):
+    source: Literal["url"]
+    url: str
+    host: str
+    port: int
+    maxBytes: int
+
+class ErrorCodeInfo(TypedDict):
+    code: ErrorCodeName
+    number: int
+    httpStatus: int
+    retryable: bool
+
+JsonBody = Union[str, bytes, Mapping[str, Any]]
+
+def check_document_bytes(data: bytes, *, limits: Optional[Limits] = None) -> DocumentInfo:
+    """Checks a multipart upload: size limit, then format from magic bytes."""
+
+def decode_document_base64(text: str, *, limits: Optional[Limits] = None) -> tuple[DocumentInfo, bytes]:
+    """Decodes and checks base64 text (plain or data URL); returns (info, bytes)."""
+
+def check_document_url(url: str, *, limits: Optional[Limits] = None) -> DocumentUrl:
+    """Checks a documentUrl: HTTPS, no credentials, no private or loopback address."""
+
+def check_verify_request(body: JsonBody, *, limits: Optional[Limits] = None) -> Union[DocumentInfo, DocumentUrl]:
+    """Checks a POST /api/v1/verify JSON body."""
+
+def check_create_verification(body: JsonBody, *, limits: Optional[Limits] = None) -> dict[str, Any]:
+    """Checks a create-verification body; returns it normalised."""
+
+def parse_verification(body: JsonBody) -> dict[str, Any]:
+    """Parses a verification object; returns it with every reference field."""
+
+def parse_forgery_response(body: JsonBody) -> dict[str, Any]:
+    """Parses a forgery API response {"data": {...}}."""
+
+def services() -> list[dict[str, Any]]:
+    """The service catalogue, as GET /services returns it."""
+
+def error_codes() -> list[ErrorCodeInfo]:
+    """Every error code with its number, HTTP status and retry hint."""
+
+def can_transition(from_: VerificationStatus, to: VerificationStatus) -> bool: ...
+def check_transition(from_: VerificationStatus, to: VerificationStatus) -> None:
+    """Raises InvalidTransitionError unless the move is legal."""
+
+def is_terminal(status: VerificationStatus) -> bool: ...
+def allowed_transitions(status: VerificationStatus) -> list[VerificationStatus]: ...
