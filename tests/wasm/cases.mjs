@@ -1,0 +1,52 @@
+// The shared fixtures through the WASM door. Used by the Node test and by the
+// browser page, each passing its own way of reading fixture files.
+
+/** Runs one fixture operation and returns the JSON text the door produced. */
+export function runOperation(veriscope, operation, bytes, limits) {
+  const text = () => new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  try {
+    let result;
+    switch (operation) {
+      case "document-bytes": result = veriscope.checkDocumentBytes(bytes, limits); break;
+      case "document-base64": result = veriscope.decodeDocumentBase64(text(), limits).info; break;
+      case "document-url": result = veriscope.checkDocumentUrl(text(), limits); break;
+      case "verify-request": result = veriscope.checkVerifyRequest(text(), limits); break;
+      case "create-verification": result = veriscope.checkCreateVerification(text(), limits); break;
+      case "verification": result = veriscope.parseVerification(text()); break;
+      case "forgery-response": result = veriscope.parseForgeryResponse(text()); break;
+      default: throw new Error(`unknown operation ${operation}`);
+    }
+    return JSON.stringify(result);
+  } catch (err) {
+    if (err && err.body) return JSON.stringify(err.body);
+    throw err;
+  }
+}
+
+/** Parses tests/fixtures/index.tsv. */
+export function parseIndex(tsv) {
+  return tsv
+    .split("\n")
+    .filter((line) => line.trim() && !line.startsWith("#"))
+    .map((line) => {
+      const [operation, input, limits, expected] = line.split("\t");
+      return { operation, input, limits: limits === "-" ? null : limits, expected };
+    });
+}
+
+/**
+ * Runs every fixture case. `read(path)` returns a Uint8Array of
+ * tests/fixtures/<path>. Returns [{input, expected, actual}].
+ */
+export async function runFixtureCases(veriscope, read) {
+  const decode = (bytes) => new TextDecoder().decode(bytes);
+  const cases = parseIndex(decode(await read("index.tsv")));
+  const results = [];
+  for (const c of cases) {
+    const limits = c.limits ? JSON.parse(decode(await read(c.limits))) : undefined;
+    const expected = decode(await read(c.expected)).replace(/\n+$/, "");
+    const actual = runOperation(veriscope, c.operation, await read(c.input), limits);
+    results.push({ input: c.input, expected, actual });
+  }
+  return results;
+}

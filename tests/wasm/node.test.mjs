@@ -1,0 +1,101 @@
+// The WASM door in Node: shared fixtures plus the JS-facing behaviour.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+import { runFixtureCases } from "./cases.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const veriscope = createRequire(import.meta.url)(path.join(root, "wasm/pkg-node/veriscope_wasm.js"));
+const fixtures = path.join(root, "tests/fixtures");
+const read = async (p) => new Uint8Array(await readFile(path.join(fixtures, p)));
+
+test("every shared fixture gives the same JSON as the other doors", async () => {
+  const results = await runFixtureCases(veriscope, read);
+  assert.ok(results.length >= 50, `only ${results.length} cases`);
+  for (const r of results) assert.equal(r.actual, r.expected, r.input);
+});
+
+test("errors are Error instances carrying code, httpStatus, details and body", () => {
+  assert.throws(
+    () => veriscope.checkDocumentBytes(new Uint8Array([0x47, 0x49, 0x46, 0x38, 0x39, 0x61])),
+    (err) => {
+      assert.ok(err instanceof Error);
+      assert.equal(err.name, "VeriscopeError");
+      assert.equal(err.code, "UNSUPPORTED_FORMAT");
+      assert.equal(err.httpStatus, 422);
+      assert.deepEqual(err.details, []);
+      assert.match(err.message, /found GIF/);
+      return true;
+    },
+  );
+});
+
+test("the default inline limit is 4,718,592 bytes and limits are configurable", () => {
+  const atLimit = new Uint8Array(4_718_592);
+  atLimit.set([0xff, 0xd8, 0xff]);
+  assert.equal(veriscope.checkDocumentBytes(atLimit).sizeBytes, 4_718_592);
+  const over = new Uint8Array(4_718_593);
+  over.set([0xff, 0xd8, 0xff]);
+  assert.throws(() => veriscope.checkDocumentBytes(over), { code: "FILE_TOO_LARGE" });
+  assert.throws(() => veriscope.checkDocumentBytes(atLimit.subarray(0, 10), { maxInlineBytes: 5 }), {
+    code: "FILE_TOO_LARGE",
+  });
+  assert.throws(() => veriscope.checkDocumentBytes(atLimit, { maxBytes: 5 }), { code: "INVALID_ARGUMENT" });
+});
+
+test("bodies may be objects or JSON text, and every problem is listed", () => {
+  const body = { service_id: "KTP_SELFIE", input: { files: {} } };
+  for (const form of [body, JSON.stringify(body)]) {
+    assert.throws(
+      () => veriscope.checkCreateVerification(form),
+      (err) => {
+        assert.equal(err.code, "VALIDATION_ERROR");
+        assert.deepEqual(
+          err.details.map((p) => p.field),
+          ["input.files.ktp_file", "input.files.selfie_file"],
+        );
+        return true;
+      },
+    );
+  }
+});
+
+test("base64 decoding returns the bytes", () => {
+  const { info, bytes } = veriscope.decodeDocumentBase64("data:image/png;base64,iVBORw0KGgo=");
+  assert.equal(info.format, "png");
+  assert.deepEqual(Array.from(bytes), [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+});
+
+test("status transitions follow the table", () => {
+  assert.equal(veriscope.canTransition("IN_QUEUE", "IN_PROGRESS"), true);
+  assert.equal(veriscope.canTransition("COMPLETED", "IN_QUEUE"), false);
+  assert.equal(veriscope.isTerminal("CANCELLED"), true);
+  assert.deepEqual(veriscope.allowedTransitions("NEED_REVIEW"), ["COMPLETED", "FRAUD_DETECTED", "FAILED"]);
+  assert.throws(() => veriscope.checkTransition("DRAFT", "COMPLETED"), { code: "INVALID_TRANSITION" });
+  assert.throws(() => veriscope.isTerminal("DONE"), { code: "INVALID_ARGUMENT" });
+});
+
+test("the error-code table matches the other doors", () => {
+  const table = veriscope.errorCodes();
+  assert.deepEqual(
+    table.map((row) => [row.code, row.number, row.httpStatus]),
+    [
+      ["VALIDATION_ERROR", 1, 400], ["UNAUTHORIZED", 2, 401], ["TRIAL_EXHAUSTED", 3, 402],
+      ["UNSUPPORTED_FORMAT", 4, 422], ["FILE_TOO_LARGE", 5, 422], ["FETCH_FAILED", 6, 422],
+      ["RATE_LIMITED", 7, 429], ["CAP_EXCEEDED", 8, 429], ["INVALID_TRANSITION", 9, 409],
+      ["INVALID_ARGUMENT", 10, 400], ["NOT_FOUND", 11, 404], ["INTERNAL_ERROR", 12, 500],
+    ],
+  );
+  assert.deepEqual(veriscope.services().map((s) => s.id), ["KTP_SELFIE", "DOCUMENT_FORGERY"]);
+});
+
+test("the TypeScript declarations type results and make limits optional", async () => {
+  const dts = await readFile(path.join(root, "wasm/pkg-node/veriscope_wasm.d.ts"), "utf8");
+  assert.match(dts, /export function checkDocumentBytes\(data: Uint8Array \| number\[\], limits\?: Limits\): DocumentInfo;/);
+  assert.match(dts, /export interface VeriscopeError extends Error/);
+});

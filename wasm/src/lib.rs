@@ -1,0 +1,220 @@
+//! WebAssembly door of Veriscope, for browsers and Node.
+//!
+//! `Uint8Array` and strings in, plain JS objects out. Results are the core's
+//! JSON passed through `JSON.parse`, so they equal every other door's output
+//! byte for byte once stringified. Failures throw an `Error` whose `code`,
+//! `httpStatus`, `details` and `body` carry the core's error.
+
+use js_sys::{JSON, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use veriscope::validate::{self, Limits};
+use veriscope::{Error, ErrorCode, ForgeryResponse, Verification, VerificationStatus};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+export type ErrorCodeName =
+  | "VALIDATION_ERROR" | "UNAUTHORIZED" | "TRIAL_EXHAUSTED" | "UNSUPPORTED_FORMAT"
+  | "FILE_TOO_LARGE" | "FETCH_FAILED" | "RATE_LIMITED" | "CAP_EXCEEDED"
+  | "INVALID_TRANSITION" | "INVALID_ARGUMENT" | "NOT_FOUND" | "INTERNAL_ERROR";
+export type VerificationStatus =
+  | "DRAFT" | "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED"
+  | "NEED_REVIEW" | "FRAUD_DETECTED" | "PARTIALLY_COMPLETED" | "PARTIALLY_FAILED";
+export interface Problem { field: string; reason: string }
+export interface ErrorBody { error: { code: ErrorCodeName; message: string; details?: Problem[] } }
+/** Thrown by every function: an Error with the core's code and body. */
+export interface VeriscopeError extends Error {
+  code: ErrorCodeName; httpStatus: number; details: Problem[]; body: ErrorBody;
+}
+/** Validation limits; missing keys keep the APIs' defaults. */
+export interface Limits {
+  maxInlineBytes?: number; maxUrlBytes?: number; maxUrlLength?: number;
+  minWebhookSecretLength?: number; maxWebhookSecretLength?: number; maxIdentifierLength?: number;
+}
+export interface DocumentInfo {
+  source: "multipart" | "base64"; format: "jpeg" | "png" | "pdf"; mediaType: string; sizeBytes: number;
+}
+export interface DocumentUrl { source: "url"; url: string; host: string; port: number; maxBytes: number }
+export interface DecodedDocument { info: DocumentInfo; bytes: Uint8Array }
+export interface ErrorCodeInfo { code: ErrorCodeName; number: number; httpStatus: number; retryable: boolean }
+export type JsonBody = string | Record<string, unknown>;
+"#;
+
+/// The core's error as a thrown JS `Error` with `code`, `httpStatus`, `details`, `body`.
+fn to_js_error(err: &Error) -> JsValue {
+    let error = js_sys::Error::new(err.message());
+    error.set_name("VeriscopeError");
+    let body = JSON::parse(&err.to_json()).unwrap_or(JsValue::NULL);
+    let details = Reflect::get(&body, &"error".into())
+        .and_then(|inner| Reflect::get(&inner, &"details".into()))
+        .ok()
+        .filter(|details| !details.is_undefined())
+        .unwrap_or_else(|| js_sys::Array::new().into());
+    let fields: [(&str, JsValue); 4] = [
+        ("code", err.code().as_str().into()),
+        ("httpStatus", err.http_status().into()),
+        ("details", details),
+        ("body", body),
+    ];
+    for (name, value) in fields {
+        // Setting a property on a fresh Error cannot fail.
+        let _ = Reflect::set(&error, &name.into(), &value);
+    }
+    error.into()
+}
+
+fn answer<T: serde::Serialize>(result: Result<T, Error>) -> Result<JsValue, JsValue> {
+    match result {
+        Ok(value) => JSON::parse(&veriscope::to_json(&value)),
+        Err(err) => Err(to_js_error(&err)),
+    }
+}
+
+/// A JSON string as is, or any other value through `JSON.stringify`.
+fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| {
+            to_js_error(&Error::new(
+                ErrorCode::InvalidArgument,
+                format!("{what} must be a JSON string or a JSON-serialisable object"),
+            ))
+        })
+}
+
+fn limits_arg(limits: &JsValue) -> Result<Limits, JsValue> {
+    if limits.is_undefined() || limits.is_null() {
+        return Ok(Limits::default());
+    }
+    Limits::from_json(&json_text(limits, "limits")?).map_err(|err| to_js_error(&err))
+}
+
+/// The library's version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    veriscope::VERSION.to_owned()
+}
+
+/// Checks a multipart upload: size limit, then format from magic bytes.
+#[wasm_bindgen(js_name = checkDocumentBytes, unchecked_return_type = "DocumentInfo")]
+pub fn check_document_bytes(
+    data: &[u8],
+    #[wasm_bindgen(unchecked_optional_param_type = "Limits")] limits: JsValue,
+) -> Result<JsValue, JsValue> {
+    answer(validate::check_document_bytes(data, &limits_arg(&limits)?))
+}
+
+/// Decodes and checks base64 text (plain or data URL); returns `{info, bytes}`.
+#[wasm_bindgen(js_name = decodeDocumentBase64, unchecked_return_type = "DecodedDocument")]
+pub fn decode_document_base64(
+    text: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "Limits")] limits: JsValue,
+) -> Result<JsValue, JsValue> {
+    let decoded = validate::decode_document_base64(text, &limits_arg(&limits)?).map_err(|err| to_js_error(&err))?;
+    let result = js_sys::Object::new();
+    Reflect::set(&result, &"info".into(), &answer(Ok(decoded.info))?)?;
+    Reflect::set(&result, &"bytes".into(), &Uint8Array::from(decoded.bytes.as_slice()))?;
+    Ok(result.into())
+}
+
+/// Checks a `documentUrl`: HTTPS, no credentials, no private or loopback address.
+#[wasm_bindgen(js_name = checkDocumentUrl, unchecked_return_type = "DocumentUrl")]
+pub fn check_document_url(
+    url: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "Limits")] limits: JsValue,
+) -> Result<JsValue, JsValue> {
+    answer(validate::check_document_url(url, &limits_arg(&limits)?))
+}
+
+/// Checks a `POST /api/v1/verify` JSON body (text or object).
+#[wasm_bindgen(js_name = checkVerifyRequest, unchecked_return_type = "DocumentInfo | DocumentUrl")]
+pub fn check_verify_request(
+    #[wasm_bindgen(unchecked_param_type = "JsonBody")] body: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Limits")] limits: JsValue,
+) -> Result<JsValue, JsValue> {
+    let body = json_text(&body, "body")?;
+    answer(validate::check_verify_request(&body, &limits_arg(&limits)?))
+}
+
+/// Checks a create-verification body against the service catalogue.
+#[wasm_bindgen(js_name = checkCreateVerification, unchecked_return_type = "Record<string, unknown>")]
+pub fn check_create_verification(
+    #[wasm_bindgen(unchecked_param_type = "JsonBody")] body: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Limits")] limits: JsValue,
+) -> Result<JsValue, JsValue> {
+    let body = json_text(&body, "body")?;
+    answer(validate::check_create_verification(&body, &limits_arg(&limits)?))
+}
+
+/// Parses a verification object; returns it with every reference field.
+#[wasm_bindgen(js_name = parseVerification, unchecked_return_type = "Record<string, unknown>")]
+pub fn parse_verification(
+    #[wasm_bindgen(unchecked_param_type = "JsonBody")] body: JsValue,
+) -> Result<JsValue, JsValue> {
+    let body = json_text(&body, "body")?;
+    answer(veriscope::from_json::<Verification>(&body, "verification object"))
+}
+
+/// Parses a forgery API response `{"data": {...}}`.
+#[wasm_bindgen(js_name = parseForgeryResponse, unchecked_return_type = "Record<string, unknown>")]
+pub fn parse_forgery_response(
+    #[wasm_bindgen(unchecked_param_type = "JsonBody")] body: JsValue,
+) -> Result<JsValue, JsValue> {
+    let body = json_text(&body, "body")?;
+    answer(veriscope::from_json::<ForgeryResponse>(&body, "forgery response"))
+}
+
+/// The service catalogue, as `GET /services` returns it.
+#[wasm_bindgen(unchecked_return_type = "Array<Record<string, unknown>>")]
+pub fn services() -> Result<JsValue, JsValue> {
+    answer(Ok(veriscope::model::catalogue()))
+}
+
+/// Every error code with its number, HTTP status and retry hint.
+#[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "ErrorCodeInfo[]")]
+pub fn error_codes() -> Result<JsValue, JsValue> {
+    answer(Ok(veriscope::error_codes()))
+}
+
+fn status_arg(name: &str) -> Result<VerificationStatus, JsValue> {
+    name.parse().map_err(|err| to_js_error(&err))
+}
+
+/// Whether a verification may move from status `from` to `to`.
+#[wasm_bindgen(js_name = canTransition)]
+pub fn can_transition(
+    #[wasm_bindgen(unchecked_param_type = "VerificationStatus")] from: &str,
+    #[wasm_bindgen(unchecked_param_type = "VerificationStatus")] to: &str,
+) -> Result<bool, JsValue> {
+    Ok(status_arg(from)?.can_transition_to(status_arg(to)?))
+}
+
+/// Throws an `INVALID_TRANSITION` error unless the move is legal.
+#[wasm_bindgen(js_name = checkTransition)]
+pub fn check_transition(
+    #[wasm_bindgen(unchecked_param_type = "VerificationStatus")] from: &str,
+    #[wasm_bindgen(unchecked_param_type = "VerificationStatus")] to: &str,
+) -> Result<(), JsValue> {
+    let (from, to) = (status_arg(from)?, status_arg(to)?);
+    from.transition_to(to).map(drop).map_err(|err| to_js_error(&err.into()))
+}
+
+/// Whether `status` admits no further change.
+#[wasm_bindgen(js_name = isTerminal)]
+pub fn is_terminal(
+    #[wasm_bindgen(unchecked_param_type = "VerificationStatus")] status: &str,
+) -> Result<bool, JsValue> {
+    Ok(status_arg(status)?.is_terminal())
+}
+
+/// The statuses `status` may move to.
+#[wasm_bindgen(js_name = allowedTransitions, unchecked_return_type = "VerificationStatus[]")]
+pub fn allowed_transitions(
+    #[wasm_bindgen(unchecked_param_type = "VerificationStatus")] status: &str,
+) -> Result<JsValue, JsValue> {
+    answer(Ok(status_arg(status)?.allowed_transitions()))
+}
