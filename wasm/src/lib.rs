@@ -114,10 +114,15 @@ pub fn decode_document_base64(
     text: &str,
     #[wasm_bindgen(unchecked_optional_param_type = "Limits")] limits: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let decoded = validate::decode_document_base64(text, &limits_arg(&limits)?).map_err(|err| to_js_error(&err))?;
+    let decoded = validate::decode_document_base64(text, &limits_arg(&limits)?)
+        .map_err(|err| to_js_error(&err))?;
     let result = js_sys::Object::new();
     Reflect::set(&result, &"info".into(), &answer(Ok(decoded.info))?)?;
-    Reflect::set(&result, &"bytes".into(), &Uint8Array::from(decoded.bytes.as_slice()))?;
+    Reflect::set(
+        &result,
+        &"bytes".into(),
+        &Uint8Array::from(decoded.bytes.as_slice()),
+    )?;
     Ok(result.into())
 }
 
@@ -147,7 +152,10 @@ pub fn check_create_verification(
     #[wasm_bindgen(unchecked_optional_param_type = "Limits")] limits: JsValue,
 ) -> Result<JsValue, JsValue> {
     let body = json_text(&body, "body")?;
-    answer(validate::check_create_verification(&body, &limits_arg(&limits)?))
+    answer(validate::check_create_verification(
+        &body,
+        &limits_arg(&limits)?,
+    ))
 }
 
 /// Parses a verification object; returns it with every reference field.
@@ -156,7 +164,10 @@ pub fn parse_verification(
     #[wasm_bindgen(unchecked_param_type = "JsonBody")] body: JsValue,
 ) -> Result<JsValue, JsValue> {
     let body = json_text(&body, "body")?;
-    answer(veriscope::from_json::<Verification>(&body, "verification object"))
+    answer(veriscope::from_json::<Verification>(
+        &body,
+        "verification object",
+    ))
 }
 
 /// Parses a forgery API response `{"data": {...}}`.
@@ -165,7 +176,10 @@ pub fn parse_forgery_response(
     #[wasm_bindgen(unchecked_param_type = "JsonBody")] body: JsValue,
 ) -> Result<JsValue, JsValue> {
     let body = json_text(&body, "body")?;
-    answer(veriscope::from_json::<ForgeryResponse>(&body, "forgery response"))
+    answer(veriscope::from_json::<ForgeryResponse>(
+        &body,
+        "forgery response",
+    ))
 }
 
 /// The service catalogue, as `GET /services` returns it.
@@ -200,7 +214,9 @@ pub fn check_transition(
     #[wasm_bindgen(unchecked_param_type = "VerificationStatus")] to: &str,
 ) -> Result<(), JsValue> {
     let (from, to) = (status_arg(from)?, status_arg(to)?);
-    from.transition_to(to).map(drop).map_err(|err| to_js_error(&err.into()))
+    from.transition_to(to)
+        .map(drop)
+        .map_err(|err| to_js_error(&err.into()))
 }
 
 /// Whether `status` admits no further change.

@@ -45,7 +45,9 @@ pub use face::{FaceMatch, FaceMatchLevel};
 pub use forgery::{Confidence, DocumentType, ForgeryReport, ForgeryResponse};
 pub use format::DocumentFormat;
 pub use service::{FileInput, OptionInput, OptionKind, Service, ServiceId, catalogue};
-pub use status::{IllegalTransition, ResultStatus, VerificationStatus};
+pub use status::{
+    IllegalTransition, ResultStatus, TransitionRow, VerificationStatus, transition_table,
+};
 pub use verification::{
     CreateVerificationRequest, InputFiles, Verification, VerificationInput, VerificationResult,
     WebhookMetadata,

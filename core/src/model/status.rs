@@ -128,6 +128,29 @@ impl VerificationStatus {
 
 super::text_enum!(VerificationStatus, "verification status");
 
+/// One row of the transition table, for printing and documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TransitionRow {
+    /// The status.
+    pub status: VerificationStatus,
+    /// Whether it admits no further change.
+    pub terminal: bool,
+    /// The statuses it may move to.
+    pub allowed: &'static [VerificationStatus],
+}
+
+/// The whole transition table, one row per status in reference order.
+pub fn transition_table() -> Vec<TransitionRow> {
+    VerificationStatus::ALL
+        .into_iter()
+        .map(|status| TransitionRow {
+            status,
+            terminal: status.is_terminal(),
+            allowed: status.allowed_transitions(),
+        })
+        .collect()
+}
+
 /// A status change that the transition table forbids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("illegal status transition {from} -> {to}{}", hint(*.from))]

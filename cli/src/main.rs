@@ -1,0 +1,228 @@
+//! `veriscope`: the command-line door.
+//!
+//! Every command prints JSON on stdout — the result, or the APIs' error body
+//! `{"error": {...}}` — one line per input, and exits by error class (see
+//! `EXIT CODES` in `--help`). Logic lives in the `veriscope` crate.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use veriscope::validate::{self, Limits};
+use veriscope::{Error, ErrorCode, VerificationStatus};
+
+const EXIT_CODES: &str = "EXIT CODES:
+  0  success
+  1  input rejected (VALIDATION_ERROR, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, INVALID_TRANSITION)
+  2  bad usage or unreadable input (INVALID_ARGUMENT)
+  3  remote failure (UNAUTHORIZED, TRIAL_EXHAUSTED, FETCH_FAILED, RATE_LIMITED, CAP_EXCEEDED, NOT_FOUND)
+  4  internal error";
+
+/// Local, offline identity-document verification.
+#[derive(Debug, Parser)]
+#[command(name = "veriscope", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate documents as the forgery API would receive them (size
+    /// limits, format from magic bytes, URL rules); one JSON line per input.
+    Validate(ValidateArgs),
+    /// Validate an API request body (JSON file, or - for stdin).
+    Request {
+        #[command(subcommand)]
+        kind: RequestKind,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Verification statuses and their legal transitions.
+    Status {
+        #[command(subcommand)]
+        action: StatusAction,
+    },
+    /// Print the service catalogue (as GET /services).
+    Services,
+    /// Print every error code with its number and HTTP status.
+    Errors,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// Files sent as multipart uploads (- reads stdin).
+    files: Vec<PathBuf>,
+    /// A documentUrl to check (not fetched).
+    #[arg(long, value_name = "URL")]
+    url: Vec<String>,
+    /// A file holding base64 text or a data URL (- reads stdin).
+    #[arg(long, value_name = "FILE")]
+    base64: Vec<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// Most bytes of a multipart or base64 document [default: 4718592].
+    #[arg(long, global = true, value_name = "BYTES")]
+    max_inline_bytes: Option<u64>,
+    /// Most bytes of a URL document [default: 10485760].
+    #[arg(long, global = true, value_name = "BYTES")]
+    max_url_bytes: Option<u64>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        let defaults = Limits::default();
+        Limits {
+            max_inline_bytes: self.max_inline_bytes.unwrap_or(defaults.max_inline_bytes),
+            max_url_bytes: self.max_url_bytes.unwrap_or(defaults.max_url_bytes),
+            ..defaults
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum RequestKind {
+    /// A POST /api/v1/verify JSON body ({"document"} or {"documentUrl"}).
+    Verify { file: PathBuf },
+    /// A create-verification body, checked against the service catalogue.
+    CreateVerification { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum StatusAction {
+    /// Print every status with its allowed next statuses and whether it is terminal.
+    Table,
+    /// Succeed if FROM may move to TO, else print INVALID_TRANSITION.
+    Check { from: String, to: String },
+}
+
+fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
+    let unreadable = |err: std::io::Error| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("cannot read {}: {err}", path.display()),
+        )
+    };
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        Ok(bytes)
+    } else {
+        std::fs::read(path).map_err(unreadable)
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, Error> {
+    String::from_utf8(read_input(path)?).map_err(|err| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("{} is not UTF-8 text: {err}", path.display()),
+        )
+    })
+}
+
+fn exit_class(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::ValidationError
+        | ErrorCode::UnsupportedFormat
+        | ErrorCode::FileTooLarge
+        | ErrorCode::InvalidTransition => 1,
+        ErrorCode::InvalidArgument => 2,
+        ErrorCode::Internal => 4,
+        _ => 3,
+    }
+}
+
+/// Prints one outcome as a JSON line; returns its exit class.
+fn emit(outcome: Result<String, Error>) -> u8 {
+    match outcome {
+        Ok(json) => {
+            println!("{json}");
+            0
+        }
+        Err(err) => {
+            println!("{}", err.to_json());
+            exit_class(err.code())
+        }
+    }
+}
+
+fn json_of<T: serde::Serialize>(result: Result<T, Error>) -> Result<String, Error> {
+    result.map(|value| veriscope::to_json(&value))
+}
+
+fn validate_command(args: &ValidateArgs) -> u8 {
+    let limits = args.limits.limits();
+    if args.files.is_empty() && args.url.is_empty() && args.base64.is_empty() {
+        return emit(Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "nothing to validate: give FILE, --url URL or --base64 FILE",
+        )));
+    }
+    let mut worst = 0;
+    for file in &args.files {
+        let outcome = read_input(file)
+            .and_then(|bytes| json_of(validate::check_document_bytes(&bytes, &limits)));
+        worst = worst.max(emit(outcome));
+    }
+    for url in &args.url {
+        worst = worst.max(emit(json_of(validate::check_document_url(url, &limits))));
+    }
+    for file in &args.base64 {
+        let outcome = read_text(file).and_then(|text| {
+            json_of(validate::decode_document_base64(&text, &limits).map(|decoded| decoded.info))
+        });
+        worst = worst.max(emit(outcome));
+    }
+    worst
+}
+
+fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Validate(args) => validate_command(&args),
+        Command::Request { kind, limits } => {
+            let limits = limits.limits();
+            let outcome = match kind {
+                RequestKind::Verify { file } => read_text(&file)
+                    .and_then(|body| json_of(validate::check_verify_request(&body, &limits))),
+                RequestKind::CreateVerification { file } => read_text(&file)
+                    .and_then(|body| json_of(validate::check_create_verification(&body, &limits))),
+            };
+            emit(outcome)
+        }
+        Command::Status {
+            action: StatusAction::Table,
+        } => emit(Ok(
+            veriscope::to_json(&veriscope::model::transition_table()),
+        )),
+        Command::Status {
+            action: StatusAction::Check { from, to },
+        } => {
+            let outcome = (|| {
+                let (from, to) = (
+                    from.parse::<VerificationStatus>()?,
+                    to.parse::<VerificationStatus>()?,
+                );
+                Ok(veriscope::to_json(
+                    &from.transition_to(to).map_err(Error::from)?,
+                ))
+            })();
+            emit(outcome)
+        }
+        Command::Services => emit(Ok(veriscope::to_json(&veriscope::model::catalogue()))),
+        Command::Errors => emit(Ok(veriscope::to_json(&veriscope::error_codes()))),
+    }
+}
+
+fn main() -> ExitCode {
+    ExitCode::from(run(Cli::parse()))
+}

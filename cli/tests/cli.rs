@@ -1,0 +1,162 @@
+//! The CLI door: the shared fixtures give the same JSON lines, and exit codes
+//! follow the error classes.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+fn veriscope(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_veriscope"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// The CLI's flags for a fixture's limits file, which the fixtures write in JSON.
+fn limit_flags(limits: &str) -> Vec<String> {
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join(limits)).unwrap()).unwrap();
+    let inline = json
+        .get("max_inline_bytes")
+        .or_else(|| json.get("maxInlineBytes"))
+        .unwrap();
+    vec!["--max-inline-bytes".into(), inline.to_string()]
+}
+
+#[test]
+fn shared_fixtures_print_the_same_json_as_every_door() {
+    let index = std::fs::read_to_string(fixtures().join("index.tsv")).unwrap();
+    let mut ran = 0;
+    for line in index
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [operation, input, limits, expected] = fields[..] else {
+            panic!("bad index line {line}")
+        };
+        let path = fixtures().join(input);
+        let path = path.to_str().unwrap();
+        let mut args: Vec<String> = match operation {
+            "document-bytes" => vec!["validate".into(), path.into()],
+            "document-base64" => vec!["validate".into(), "--base64".into(), path.into()],
+            "document-url" => {
+                vec![
+                    "validate".into(),
+                    "--url".into(),
+                    std::fs::read_to_string(fixtures().join(input)).unwrap(),
+                ]
+            }
+            "verify-request" => vec!["request".into(), "verify".into(), path.into()],
+            "create-verification" => {
+                vec!["request".into(), "create-verification".into(), path.into()]
+            }
+            _ => continue,
+        };
+        if limits != "-" {
+            args.extend(limit_flags(limits));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = veriscope(&args, None);
+        let want = std::fs::read_to_string(fixtures().join(expected)).unwrap();
+        assert_eq!(stdout(&output), want, "{input}");
+        let is_error = want.starts_with("{\"error\"");
+        assert_eq!(
+            output.status.code(),
+            Some(if is_error { 1 } else { 0 }),
+            "{input}"
+        );
+        ran += 1;
+    }
+    assert!(ran >= 40, "only {ran} fixtures ran");
+}
+
+#[test]
+fn a_batch_prints_one_line_per_input_and_exits_with_the_worst_class() {
+    let dir = fixtures().join("document-bytes");
+    let output = veriscope(
+        &[
+            "validate",
+            dir.join("small-card-jpeg.jpg").to_str().unwrap(),
+            dir.join("renamed-gif.jpg").to_str().unwrap(),
+        ],
+        None,
+    );
+    let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].contains("\"format\":\"jpeg\""));
+    assert!(lines[1].contains("UNSUPPORTED_FORMAT"));
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn base64_is_read_from_stdin() {
+    let output = veriscope(
+        &["validate", "--base64", "-"],
+        Some(b"data:image/png;base64,iVBORw0KGgo="),
+    );
+    assert_eq!(
+        stdout(&output),
+        "{\"source\":\"base64\",\"format\":\"png\",\"mediaType\":\"image/png\",\"sizeBytes\":8}\n"
+    );
+    assert!(output.status.success());
+}
+
+#[test]
+fn unreadable_files_and_missing_inputs_exit_2() {
+    let output = veriscope(&["validate", "/nonexistent/scan.jpg"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).contains("\"code\":\"INVALID_ARGUMENT\""));
+    assert_eq!(veriscope(&["validate"], None).status.code(), Some(2));
+    assert_eq!(veriscope(&["no-such-command"], None).status.code(), Some(2));
+}
+
+#[test]
+fn status_check_follows_the_transition_table() {
+    let ok = veriscope(&["status", "check", "IN_QUEUE", "IN_PROGRESS"], None);
+    assert!(ok.status.success());
+    assert_eq!(stdout(&ok), "\"IN_PROGRESS\"\n");
+    let illegal = veriscope(&["status", "check", "COMPLETED", "IN_QUEUE"], None);
+    assert_eq!(illegal.status.code(), Some(1));
+    assert!(stdout(&illegal).contains("INVALID_TRANSITION"));
+    let unknown = veriscope(&["status", "check", "DONE", "IN_QUEUE"], None);
+    assert_eq!(unknown.status.code(), Some(2));
+    let table: serde_json::Value =
+        serde_json::from_str(&stdout(&veriscope(&["status", "table"], None))).unwrap();
+    assert_eq!(table.as_array().unwrap().len(), 10);
+    assert_eq!(
+        table[0]["allowed"],
+        serde_json::json!(["IN_QUEUE", "CANCELLED"])
+    );
+}
+
+#[test]
+fn services_and_errors_print_their_tables() {
+    let services: serde_json::Value =
+        serde_json::from_str(&stdout(&veriscope(&["services"], None))).unwrap();
+    assert_eq!(services[0]["id"], "KTP_SELFIE");
+    let errors: serde_json::Value =
+        serde_json::from_str(&stdout(&veriscope(&["errors"], None))).unwrap();
+    assert_eq!(errors.as_array().unwrap().len(), 12);
+    assert_eq!(
+        errors[4],
+        serde_json::json!({"code": "FILE_TOO_LARGE", "number": 5, "httpStatus": 422, "retryable": false})
+    );
+}
