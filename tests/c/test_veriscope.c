@@ -1,0 +1,294 @@
+/*
+ * The C door's tests: the shared fixtures, every status code, NULL and
+ * invalid UTF-8 arguments, freeing, and concurrent use from threads.
+ *
+ * Usage: test_veriscope GROUP FIXTURES_DIR
+ *   GROUP is one of: fixtures, api, arguments, threads
+ * Prints "N passed, N failed" and exits non-zero on any failure.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veriscope.h"
+
+static int passed, failed;
+static const char *fixtures_dir;
+
+#define CHECK(cond, ...)                                                  \
+    do {                                                                  \
+        if (cond) {                                                       \
+            passed++;                                                     \
+        } else {                                                          \
+            failed++;                                                     \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                 \
+            fputc('\n', stderr);                                          \
+        }                                                                 \
+    } while (0)
+
+/* Reads tests/fixtures/<rel> whole; returns a NUL-terminated buffer. */
+static char *read_fixture(const char *rel, size_t *len_out) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", fixtures_dir, rel);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)len + 1);
+    if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(2);
+    }
+    buf[len] = '\0';
+    fclose(f);
+    if (len_out) *len_out = (size_t)len;
+    return buf;
+}
+
+static void chomp(char *s) {
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = '\0';
+}
+
+/* Runs one fixture operation; returns the JSON the door produced (malloc'd). */
+static char *run_operation(const char *op, const char *input, const VsLimits *limits) {
+    size_t len = 0;
+    char *data = read_fixture(input, &len);
+    char *out = NULL;
+    VsStatus status;
+    if (strcmp(op, "document-bytes") == 0)
+        status = vs_check_document_bytes(limits, (const uint8_t *)data, len, &out);
+    else if (strcmp(op, "document-base64") == 0)
+        status = vs_decode_document_base64(limits, data, &out, NULL, NULL);
+    else if (strcmp(op, "document-url") == 0)
+        status = vs_check_document_url(limits, data, &out);
+    else if (strcmp(op, "verify-request") == 0)
+        status = vs_check_verify_request(limits, data, &out);
+    else if (strcmp(op, "create-verification") == 0)
+        status = vs_check_create_verification(limits, data, &out);
+    else if (strcmp(op, "verification") == 0)
+        status = vs_parse_verification(data, &out);
+    else if (strcmp(op, "forgery-response") == 0)
+        status = vs_parse_forgery_response(data, &out);
+    else {
+        fprintf(stderr, "unknown operation %s\n", op);
+        exit(2);
+    }
+    free(data);
+    char *result;
+    if (status == VS_STATUS_OK) {
+        result = strdup(out);
+        CHECK(vs_last_error_message() == NULL, "%s: success left an error message", input);
+    } else {
+        CHECK(out == NULL, "%s: failure left out_json set", input);
+        result = strdup(vs_last_error_json());
+    }
+    vs_string_free(out);
+    return result;
+}
+
+static void test_fixtures(void) {
+    char *index = read_fixture("index.tsv", NULL);
+    int cases = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(index, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#' || line[0] == '\0') continue;
+        char *fields[4];
+        char *field_save = NULL;
+        char *field = strtok_r(line, "\t", &field_save);
+        for (int i = 0; i < 4; i++) {
+            fields[i] = field;
+            field = strtok_r(NULL, "\t", &field_save);
+        }
+        VsLimits *limits = NULL;
+        if (strcmp(fields[2], "-") != 0) {
+            char *limits_json = read_fixture(fields[2], NULL);
+            CHECK(vs_limits_new(limits_json, &limits) == VS_STATUS_OK, "%s", fields[2]);
+            free(limits_json);
+        }
+        char *expected = read_fixture(fields[3], NULL);
+        chomp(expected);
+        char *actual = run_operation(fields[0], fields[1], limits);
+        CHECK(strcmp(actual, expected) == 0, "%s\n  expected %s\n  actual   %s", fields[1], expected, actual);
+        free(actual);
+        free(expected);
+        vs_limits_free(limits);
+        cases++;
+    }
+    free(index);
+    CHECK(cases >= 50, "only %d fixture cases", cases);
+}
+
+static void test_api(void) {
+    /* Success, and the result JSON. */
+    size_t len = 0;
+    char *jpeg = read_fixture("document-bytes/small-card-jpeg.jpg", &len);
+    char *out = NULL;
+    CHECK(vs_check_document_bytes(NULL, (const uint8_t *)jpeg, len, &out) == VS_STATUS_OK, "jpeg");
+    CHECK(out && strstr(out, "\"format\":\"jpeg\""), "%s", out ? out : "(null)");
+    vs_string_free(out);
+
+    /* Every status has its name and HTTP status; unknown numbers have none. */
+    struct { int number; const char *name; int http; } table[] = {
+        {VS_STATUS_OK, "OK", 200},
+        {VS_STATUS_VALIDATION_ERROR, "VALIDATION_ERROR", 400},
+        {VS_STATUS_UNAUTHORIZED, "UNAUTHORIZED", 401},
+        {VS_STATUS_TRIAL_EXHAUSTED, "TRIAL_EXHAUSTED", 402},
+        {VS_STATUS_UNSUPPORTED_FORMAT, "UNSUPPORTED_FORMAT", 422},
+        {VS_STATUS_FILE_TOO_LARGE, "FILE_TOO_LARGE", 422},
+        {VS_STATUS_FETCH_FAILED, "FETCH_FAILED", 422},
+        {VS_STATUS_RATE_LIMITED, "RATE_LIMITED", 429},
+        {VS_STATUS_CAP_EXCEEDED, "CAP_EXCEEDED", 429},
+        {VS_STATUS_INVALID_TRANSITION, "INVALID_TRANSITION", 409},
+        {VS_STATUS_INVALID_ARGUMENT, "INVALID_ARGUMENT", 400},
+        {VS_STATUS_NOT_FOUND, "NOT_FOUND", 404},
+        {VS_STATUS_INTERNAL_ERROR, "INTERNAL_ERROR", 500},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        const char *name = vs_status_name(table[i].number);
+        CHECK(name && strcmp(name, table[i].name) == 0, "status %d named %s", table[i].number, name ? name : "(null)");
+        CHECK(vs_status_http_status(table[i].number) == table[i].http, "status %d", table[i].number);
+    }
+    CHECK(vs_status_name(13) == NULL && vs_status_name(-1) == NULL, "unknown numbers have no name");
+    CHECK(vs_status_http_status(13) == 0, "unknown numbers have no HTTP status");
+
+    /* Each locally reachable error code, from a real call. */
+    CHECK(vs_check_document_bytes(NULL, (const uint8_t *)"GIF89a", 6, &out) == VS_STATUS_UNSUPPORTED_FORMAT, "gif");
+    CHECK(strstr(vs_last_error_message(), "found GIF") != NULL, "%s", vs_last_error_message());
+    VsLimits *small = NULL;
+    CHECK(vs_limits_new("{\"maxInlineBytes\": 100}", &small) == VS_STATUS_OK, "limits");
+    CHECK(vs_check_document_bytes(small, (const uint8_t *)jpeg, len, &out) == VS_STATUS_FILE_TOO_LARGE, "too large");
+    CHECK(strstr(vs_last_error_json(), "\"code\":\"FILE_TOO_LARGE\"") != NULL, "%s", vs_last_error_json());
+    vs_limits_free(small);
+    CHECK(vs_check_create_verification(NULL, "{}", &out) == VS_STATUS_VALIDATION_ERROR, "empty body");
+    CHECK(strstr(vs_last_error_json(), "\"details\":[{\"field\":\"service_id\"") != NULL, "%s", vs_last_error_json());
+    CHECK(vs_status_check_transition("DRAFT", "COMPLETED") == VS_STATUS_INVALID_TRANSITION, "illegal move");
+    CHECK(vs_status_check_transition("DRAFT", "IN_QUEUE") == VS_STATUS_OK, "legal move");
+    CHECK(vs_status_check_transition("DRAFT", "DONE") == VS_STATUS_INVALID_ARGUMENT, "unknown status");
+    CHECK(vs_limits_new("{\"maxBytes\": 1}", &small) == VS_STATUS_INVALID_ARGUMENT && small == NULL, "bad limits");
+
+    bool terminal = false;
+    CHECK(vs_status_is_terminal("COMPLETED", &terminal) == VS_STATUS_OK && terminal, "COMPLETED is terminal");
+    CHECK(vs_status_is_terminal("NEED_REVIEW", &terminal) == VS_STATUS_OK && !terminal, "NEED_REVIEW is not");
+    CHECK(vs_status_allowed_transitions("DRAFT", &out) == VS_STATUS_OK && strcmp(out, "[\"IN_QUEUE\",\"CANCELLED\"]") == 0,
+          "%s", out);
+    vs_string_free(out);
+    CHECK(vs_services_json(&out) == VS_STATUS_OK && strstr(out, "\"KTP_SELFIE\""), "services");
+    vs_string_free(out);
+
+    /* A success clears the previous error. */
+    CHECK(vs_check_document_url(NULL, "https://127.0.0.1/", &out) == VS_STATUS_VALIDATION_ERROR, "loopback");
+    CHECK(vs_check_document_url(NULL, "https://example.com/a.jpg", &out) == VS_STATUS_OK, "public");
+    CHECK(vs_last_error_message() == NULL && vs_last_error_json() == NULL, "error cleared");
+    vs_string_free(out);
+
+    /* Decoded bytes come back and are freed with vs_bytes_free. */
+    uint8_t *bytes = NULL;
+    size_t bytes_len = 0;
+    CHECK(vs_decode_document_base64(NULL, "data:image/png;base64,iVBORw0KGgo=", &out, &bytes, &bytes_len) == VS_STATUS_OK,
+          "base64");
+    CHECK(bytes_len == 8 && bytes && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0, "decoded bytes");
+    vs_bytes_free(bytes, bytes_len);
+    vs_string_free(out);
+
+    CHECK(strcmp(vs_version(), "0.1.0") == 0 || strlen(vs_version()) > 0, "version");
+    free(jpeg);
+}
+
+static void test_arguments(void) {
+    char *out = (char *)0x1; /* must be reset to NULL on failure */
+    CHECK(vs_check_document_url(NULL, NULL, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL url");
+    CHECK(out == NULL, "out reset");
+    CHECK(strcmp(vs_last_error_message(), "argument `url` is NULL") == 0, "%s", vs_last_error_message());
+    CHECK(vs_check_document_url(NULL, "https://example.com/", NULL) == VS_STATUS_INVALID_ARGUMENT, "NULL out");
+    CHECK(strstr(vs_last_error_message(), "out_json") != NULL, "%s", vs_last_error_message());
+    CHECK(vs_check_document_bytes(NULL, NULL, 0, &out) == VS_STATUS_UNSUPPORTED_FORMAT, "NULL with length 0 is empty");
+    CHECK(strstr(vs_last_error_message(), "empty file") != NULL, "%s", vs_last_error_message());
+    CHECK(vs_check_document_bytes(NULL, NULL, 5, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL with length 5");
+    CHECK(vs_check_create_verification(NULL, NULL, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL body");
+    CHECK(vs_check_verify_request(NULL, NULL, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL body");
+    CHECK(vs_parse_verification(NULL, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL json");
+    CHECK(vs_parse_forgery_response(NULL, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL json");
+    CHECK(vs_decode_document_base64(NULL, NULL, &out, NULL, NULL) == VS_STATUS_INVALID_ARGUMENT, "NULL text");
+    CHECK(vs_status_check_transition(NULL, "DRAFT") == VS_STATUS_INVALID_ARGUMENT, "NULL from");
+    CHECK(vs_status_is_terminal("DRAFT", NULL) == VS_STATUS_INVALID_ARGUMENT, "NULL out_terminal");
+    CHECK(vs_services_json(NULL) == VS_STATUS_INVALID_ARGUMENT, "NULL out");
+    CHECK(vs_limits_new(NULL, NULL) == VS_STATUS_INVALID_ARGUMENT, "NULL out");
+
+    const char bad_utf8[] = {'h', 't', 't', 'p', 's', ':', '/', '/', (char)0xff, (char)0xfe, '/', 0};
+    CHECK(vs_check_document_url(NULL, bad_utf8, &out) == VS_STATUS_INVALID_ARGUMENT, "invalid UTF-8");
+    CHECK(strstr(vs_last_error_message(), "not valid UTF-8") != NULL, "%s", vs_last_error_message());
+    CHECK(strstr(vs_last_error_json(), "\"code\":\"INVALID_ARGUMENT\"") != NULL, "%s", vs_last_error_json());
+    const char bad_body[] = {'{', '"', (char)0xc3, '"', ':', '1', '}', 0};
+    CHECK(vs_check_create_verification(NULL, bad_body, &out) == VS_STATUS_INVALID_ARGUMENT, "invalid UTF-8 body");
+
+    /* Freeing NULL is harmless. */
+    vs_string_free(NULL);
+    vs_bytes_free(NULL, 0);
+    vs_limits_free(NULL);
+    passed++;
+}
+
+struct worker {
+    const VsLimits *limits;
+    int iterations;
+    int errors;
+};
+
+static void *work(void *arg) {
+    struct worker *w = arg;
+    for (int i = 0; i < w->iterations; i++) {
+        char *out = NULL;
+        if (i % 2 == 0) {
+            if (vs_check_document_bytes(w->limits, (const uint8_t *)"\xff\xd8\xff\xe0", 4, &out) != VS_STATUS_OK ||
+                vs_last_error_message() != NULL)
+                w->errors++;
+        } else {
+            if (vs_check_document_bytes(w->limits, (const uint8_t *)"GIF89a", 6, &out) != VS_STATUS_UNSUPPORTED_FORMAT ||
+                strstr(vs_last_error_message(), "GIF") == NULL)
+                w->errors++;
+        }
+        vs_string_free(out);
+    }
+    return NULL;
+}
+
+static void test_threads(void) {
+    VsLimits *limits = NULL;
+    CHECK(vs_limits_new(NULL, &limits) == VS_STATUS_OK, "default limits");
+    pthread_t threads[8];
+    struct worker workers[8];
+    for (int i = 0; i < 8; i++) {
+        workers[i] = (struct worker){limits, 2000, 0};
+        pthread_create(&threads[i], NULL, work, &workers[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(workers[i].errors == 0, "thread %d saw %d wrong answers", i, workers[i].errors);
+    }
+    vs_limits_free(limits);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s fixtures|api|arguments|threads FIXTURES_DIR\n", argv[0]);
+        return 2;
+    }
+    fixtures_dir = argv[2];
+    if (strcmp(argv[1], "fixtures") == 0) test_fixtures();
+    else if (strcmp(argv[1], "api") == 0) test_api();
+    else if (strcmp(argv[1], "arguments") == 0) test_arguments();
+    else if (strcmp(argv[1], "threads") == 0) test_threads();
+    else {
+        fprintf(stderr, "unknown group %s\n", argv[1]);
+        return 2;
+    }
+    printf("%s: %d passed, %d failed\n", argv[1], passed, failed);
+    return failed == 0 && passed > 0 ? 0 : 1;
+}
