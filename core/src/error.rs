@@ -44,11 +44,25 @@ pub enum ErrorCode {
     /// A bug or an unexpected condition inside the SDK (HTTP 500).
     #[serde(rename = "INTERNAL_ERROR")]
     Internal,
+    /// A webhook lacks a header its signature scheme needs (HTTP 400).
+    WebhookMissingHeader,
+    /// A webhook signature or timestamp header cannot be parsed (HTTP 400).
+    WebhookMalformedHeader,
+    /// A webhook's timestamp is older than the tolerance allows (HTTP 401).
+    WebhookTimestampTooOld,
+    /// A webhook's timestamp is further in the future than the tolerance allows (HTTP 401).
+    WebhookTimestampTooNew,
+    /// No webhook signature matched any of the secrets (HTTP 401).
+    WebhookSignatureMismatch,
+    /// The webhook carries no signature at all, and unsigned payloads are not allowed (HTTP 401).
+    WebhookUnsigned,
+    /// A webhook secret is empty or not valid `whsec_<base64>` (HTTP 400).
+    WebhookInvalidSecret,
 }
 
 impl ErrorCode {
     /// Every code, in the order of their numbers.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::ValidationError,
         ErrorCode::Unauthorized,
         ErrorCode::TrialExhausted,
@@ -61,6 +75,13 @@ impl ErrorCode {
         ErrorCode::InvalidArgument,
         ErrorCode::NotFound,
         ErrorCode::Internal,
+        ErrorCode::WebhookMissingHeader,
+        ErrorCode::WebhookMalformedHeader,
+        ErrorCode::WebhookTimestampTooOld,
+        ErrorCode::WebhookTimestampTooNew,
+        ErrorCode::WebhookSignatureMismatch,
+        ErrorCode::WebhookUnsigned,
+        ErrorCode::WebhookInvalidSecret,
     ];
 
     /// The stable string, e.g. `"VALIDATION_ERROR"`.
@@ -78,14 +99,29 @@ impl ErrorCode {
             ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::Internal => "INTERNAL_ERROR",
+            ErrorCode::WebhookMissingHeader => "WEBHOOK_MISSING_HEADER",
+            ErrorCode::WebhookMalformedHeader => "WEBHOOK_MALFORMED_HEADER",
+            ErrorCode::WebhookTimestampTooOld => "WEBHOOK_TIMESTAMP_TOO_OLD",
+            ErrorCode::WebhookTimestampTooNew => "WEBHOOK_TIMESTAMP_TOO_NEW",
+            ErrorCode::WebhookSignatureMismatch => "WEBHOOK_SIGNATURE_MISMATCH",
+            ErrorCode::WebhookUnsigned => "WEBHOOK_UNSIGNED",
+            ErrorCode::WebhookInvalidSecret => "WEBHOOK_INVALID_SECRET",
         }
     }
 
     /// The HTTP status the hosted APIs (and `veriscope serve`) answer with.
     pub const fn http_status(self) -> u16 {
         match self {
-            ErrorCode::ValidationError | ErrorCode::InvalidArgument => 400,
-            ErrorCode::Unauthorized => 401,
+            ErrorCode::ValidationError
+            | ErrorCode::InvalidArgument
+            | ErrorCode::WebhookMissingHeader
+            | ErrorCode::WebhookMalformedHeader
+            | ErrorCode::WebhookInvalidSecret => 400,
+            ErrorCode::Unauthorized
+            | ErrorCode::WebhookTimestampTooOld
+            | ErrorCode::WebhookTimestampTooNew
+            | ErrorCode::WebhookSignatureMismatch
+            | ErrorCode::WebhookUnsigned => 401,
             ErrorCode::TrialExhausted => 402,
             ErrorCode::NotFound => 404,
             ErrorCode::InvalidTransition => 409,
@@ -110,6 +146,13 @@ impl ErrorCode {
             ErrorCode::InvalidArgument => 10,
             ErrorCode::NotFound => 11,
             ErrorCode::Internal => 12,
+            ErrorCode::WebhookMissingHeader => 13,
+            ErrorCode::WebhookMalformedHeader => 14,
+            ErrorCode::WebhookTimestampTooOld => 15,
+            ErrorCode::WebhookTimestampTooNew => 16,
+            ErrorCode::WebhookSignatureMismatch => 17,
+            ErrorCode::WebhookUnsigned => 18,
+            ErrorCode::WebhookInvalidSecret => 19,
         }
     }
 

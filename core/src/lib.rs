@@ -34,6 +34,7 @@ pub mod error;
 pub mod media;
 pub mod model;
 pub mod validate;
+pub mod webhook;
 
 pub use error::{Error, ErrorBody, ErrorCode, ErrorCodeInfo, Problem, Result, error_codes};
 pub use model::{
