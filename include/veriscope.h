@@ -50,6 +50,20 @@ typedef enum VsStatus {
   VS_STATUS_NOT_FOUND = 11,
   // `INTERNAL_ERROR`: a bug in Veriscope (including a caught panic).
   VS_STATUS_INTERNAL_ERROR = 12,
+  // `WEBHOOK_MISSING_HEADER`: a header the signature scheme needs is absent.
+  VS_STATUS_WEBHOOK_MISSING_HEADER = 13,
+  // `WEBHOOK_MALFORMED_HEADER`: a signature or timestamp header cannot be parsed.
+  VS_STATUS_WEBHOOK_MALFORMED_HEADER = 14,
+  // `WEBHOOK_TIMESTAMP_TOO_OLD`: older than the tolerance.
+  VS_STATUS_WEBHOOK_TIMESTAMP_TOO_OLD = 15,
+  // `WEBHOOK_TIMESTAMP_TOO_NEW`: further in the future than the tolerance.
+  VS_STATUS_WEBHOOK_TIMESTAMP_TOO_NEW = 16,
+  // `WEBHOOK_SIGNATURE_MISMATCH`: no signature matched any secret.
+  VS_STATUS_WEBHOOK_SIGNATURE_MISMATCH = 17,
+  // `WEBHOOK_UNSIGNED`: no signature at all, and unsigned payloads are not allowed.
+  VS_STATUS_WEBHOOK_UNSIGNED = 18,
+  // `WEBHOOK_INVALID_SECRET`: an empty or undecodable secret.
+  VS_STATUS_WEBHOOK_INVALID_SECRET = 19,
 } VsStatus;
 
 // Validation limits (opaque). Create with `vs_limits_new`, release with
@@ -200,6 +214,46 @@ enum VsStatus vs_status_is_terminal(const char *status, bool *out_terminal);
 // # Safety
 // `status` NUL-terminated; `out_json` valid for writes.
 enum VsStatus vs_status_allowed_transitions(const char *status, char **out_json);
+
+// Verifies a webhook. `options_json`: `{"secrets": ["whsec_…", …] | "secret":
+// "…", "toleranceSeconds": 300, "scheme": "standard"|"timestamped"|"sha256",
+// "allowUnsigned": false, "now": <unix seconds, default: system clock>}`.
+// `headers_json`: an object of header names to values, or a list of
+// `[name, value]` pairs. `body`: the raw bytes received. On success
+// `*out_json` is `{"status":"verified","scheme",…}` (or `{"status":"unsigned"}`
+// when allowed); failures are the `WEBHOOK_*` statuses.
+//
+// # Safety
+// `options_json` and `headers_json` NUL-terminated; `body` NULL (with `len`
+// 0) or `len` readable bytes; `out_json` valid for writes.
+enum VsStatus vs_webhook_verify(const char *options_json,
+                                const char *headers_json,
+                                const uint8_t *body,
+                                size_t len,
+                                char **out_json);
+
+// Verifies a webhook like `vs_webhook_verify`, then reads its body as the
+// verification object: `*out_json` is `{"outcome": {...}, "verification": {...}}`.
+//
+// # Safety
+// As `vs_webhook_verify`.
+enum VsStatus vs_webhook_verify_event(const char *options_json,
+                                      const char *headers_json,
+                                      const uint8_t *body,
+                                      size_t len,
+                                      char **out_json);
+
+// Signs a webhook body. `options_json`: `{"secrets": … | "secret": …,
+// "scheme": "standard", "id": "msg_…", "timestamp": <unix seconds, default:
+// now>}`. `*out_json` is the headers to send, as a JSON object.
+//
+// # Safety
+// `options_json` NUL-terminated; `body` NULL (with `len` 0) or `len`
+// readable bytes; `out_json` valid for writes.
+enum VsStatus vs_webhook_sign(const char *options_json,
+                              const uint8_t *body,
+                              size_t len,
+                              char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

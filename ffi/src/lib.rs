@@ -12,6 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
 use veriscope::validate::{self, Limits};
+use veriscope::webhook::{HeaderMap, SignOptions, VerifyOptions};
 use veriscope::{Error, ErrorCode, ForgeryResponse, Verification, VerificationStatus};
 
 /// Result of every `vs_*` call: `VS_STATUS_OK` or the error's code. The
@@ -45,6 +46,20 @@ pub enum VsStatus {
     NotFound = 11,
     /// `INTERNAL_ERROR`: a bug in Veriscope (including a caught panic).
     InternalError = 12,
+    /// `WEBHOOK_MISSING_HEADER`: a header the signature scheme needs is absent.
+    WebhookMissingHeader = 13,
+    /// `WEBHOOK_MALFORMED_HEADER`: a signature or timestamp header cannot be parsed.
+    WebhookMalformedHeader = 14,
+    /// `WEBHOOK_TIMESTAMP_TOO_OLD`: older than the tolerance.
+    WebhookTimestampTooOld = 15,
+    /// `WEBHOOK_TIMESTAMP_TOO_NEW`: further in the future than the tolerance.
+    WebhookTimestampTooNew = 16,
+    /// `WEBHOOK_SIGNATURE_MISMATCH`: no signature matched any secret.
+    WebhookSignatureMismatch = 17,
+    /// `WEBHOOK_UNSIGNED`: no signature at all, and unsigned payloads are not allowed.
+    WebhookUnsigned = 18,
+    /// `WEBHOOK_INVALID_SECRET`: an empty or undecodable secret.
+    WebhookInvalidSecret = 19,
 }
 
 impl From<ErrorCode> for VsStatus {
@@ -61,6 +76,13 @@ impl From<ErrorCode> for VsStatus {
             ErrorCode::InvalidTransition => VsStatus::InvalidTransition,
             ErrorCode::InvalidArgument => VsStatus::InvalidArgument,
             ErrorCode::NotFound => VsStatus::NotFound,
+            ErrorCode::WebhookMissingHeader => VsStatus::WebhookMissingHeader,
+            ErrorCode::WebhookMalformedHeader => VsStatus::WebhookMalformedHeader,
+            ErrorCode::WebhookTimestampTooOld => VsStatus::WebhookTimestampTooOld,
+            ErrorCode::WebhookTimestampTooNew => VsStatus::WebhookTimestampTooNew,
+            ErrorCode::WebhookSignatureMismatch => VsStatus::WebhookSignatureMismatch,
+            ErrorCode::WebhookUnsigned => VsStatus::WebhookUnsigned,
+            ErrorCode::WebhookInvalidSecret => VsStatus::WebhookInvalidSecret,
             _ => VsStatus::InternalError,
         }
     }
@@ -597,6 +619,103 @@ pub unsafe extern "C" fn vs_status_allowed_transitions(
             )
         };
         give_json(out, veriscope::to_json(status.allowed_transitions()));
+        Ok(())
+    })
+}
+
+/// Verifies a webhook. `options_json`: `{"secrets": ["whsec_…", …] | "secret":
+/// "…", "toleranceSeconds": 300, "scheme": "standard"|"timestamped"|"sha256",
+/// "allowUnsigned": false, "now": <unix seconds, default: system clock>}`.
+/// `headers_json`: an object of header names to values, or a list of
+/// `[name, value]` pairs. `body`: the raw bytes received. On success
+/// `*out_json` is `{"status":"verified","scheme",…}` (or `{"status":"unsigned"}`
+/// when allowed); failures are the `WEBHOOK_*` statuses.
+///
+/// # Safety
+/// `options_json` and `headers_json` NUL-terminated; `body` NULL (with `len`
+/// 0) or `len` readable bytes; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_webhook_verify(
+    options_json: *const c_char,
+    headers_json: *const c_char,
+    body: *const u8,
+    len: usize,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, options, headers, body) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(options_json, "options_json")?,
+                text_arg(headers_json, "headers_json")?,
+                bytes_arg(body, len, "body")?,
+            )
+        };
+        let outcome =
+            VerifyOptions::from_json(options)?.verify(&HeaderMap::from_json(headers)?, body)?;
+        give_json(out, veriscope::to_json(&outcome));
+        Ok(())
+    })
+}
+
+/// Verifies a webhook like `vs_webhook_verify`, then reads its body as the
+/// verification object: `*out_json` is `{"outcome": {...}, "verification": {...}}`.
+///
+/// # Safety
+/// As `vs_webhook_verify`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_webhook_verify_event(
+    options_json: *const c_char,
+    headers_json: *const c_char,
+    body: *const u8,
+    len: usize,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, options, headers, body) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(options_json, "options_json")?,
+                text_arg(headers_json, "headers_json")?,
+                bytes_arg(body, len, "body")?,
+            )
+        };
+        let event = VerifyOptions::from_json(options)?
+            .verify_event(&HeaderMap::from_json(headers)?, body)?;
+        give_json(out, veriscope::to_json(&event));
+        Ok(())
+    })
+}
+
+/// Signs a webhook body. `options_json`: `{"secrets": … | "secret": …,
+/// "scheme": "standard", "id": "msg_…", "timestamp": <unix seconds, default:
+/// now>}`. `*out_json` is the headers to send, as a JSON object.
+///
+/// # Safety
+/// `options_json` NUL-terminated; `body` NULL (with `len` 0) or `len`
+/// readable bytes; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_webhook_sign(
+    options_json: *const c_char,
+    body: *const u8,
+    len: usize,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, options, body) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(options_json, "options_json")?,
+                bytes_arg(body, len, "body")?,
+            )
+        };
+        give_json(
+            out,
+            veriscope::to_json(&SignOptions::from_json(options)?.sign(body)?),
+        );
         Ok(())
     })
 }

@@ -3,7 +3,7 @@
  * invalid UTF-8 arguments, freeing, and concurrent use from threads.
  *
  * Usage: test_veriscope GROUP FIXTURES_DIR
- *   GROUP is one of: fixtures, api, arguments, threads
+ *   GROUP is one of: fixtures, api, arguments, threads, webhooks
  * Prints "N passed, N failed" and exits non-zero on any failure.
  */
 #include <pthread.h>
@@ -149,14 +149,21 @@ static void test_api(void) {
         {VS_STATUS_INVALID_ARGUMENT, "INVALID_ARGUMENT", 400},
         {VS_STATUS_NOT_FOUND, "NOT_FOUND", 404},
         {VS_STATUS_INTERNAL_ERROR, "INTERNAL_ERROR", 500},
+        {VS_STATUS_WEBHOOK_MISSING_HEADER, "WEBHOOK_MISSING_HEADER", 400},
+        {VS_STATUS_WEBHOOK_MALFORMED_HEADER, "WEBHOOK_MALFORMED_HEADER", 400},
+        {VS_STATUS_WEBHOOK_TIMESTAMP_TOO_OLD, "WEBHOOK_TIMESTAMP_TOO_OLD", 401},
+        {VS_STATUS_WEBHOOK_TIMESTAMP_TOO_NEW, "WEBHOOK_TIMESTAMP_TOO_NEW", 401},
+        {VS_STATUS_WEBHOOK_SIGNATURE_MISMATCH, "WEBHOOK_SIGNATURE_MISMATCH", 401},
+        {VS_STATUS_WEBHOOK_UNSIGNED, "WEBHOOK_UNSIGNED", 401},
+        {VS_STATUS_WEBHOOK_INVALID_SECRET, "WEBHOOK_INVALID_SECRET", 400},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         const char *name = vs_status_name(table[i].number);
         CHECK(name && strcmp(name, table[i].name) == 0, "status %d named %s", table[i].number, name ? name : "(null)");
         CHECK(vs_status_http_status(table[i].number) == table[i].http, "status %d", table[i].number);
     }
-    CHECK(vs_status_name(13) == NULL && vs_status_name(-1) == NULL, "unknown numbers have no name");
-    CHECK(vs_status_http_status(13) == 0, "unknown numbers have no HTTP status");
+    CHECK(vs_status_name(20) == NULL && vs_status_name(-1) == NULL, "unknown numbers have no name");
+    CHECK(vs_status_http_status(20) == 0, "unknown numbers have no HTTP status");
 
     /* Each locally reachable error code, from a real call. */
     CHECK(vs_check_document_bytes(NULL, (const uint8_t *)"GIF89a", 6, &out) == VS_STATUS_UNSUPPORTED_FORMAT, "gif");
@@ -235,6 +242,64 @@ static void test_arguments(void) {
     passed++;
 }
 
+#define SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#define BODY "{\"id\":\"ver_1\",\"status\":\"COMPLETED\"}"
+
+static VsStatus verify_with(const char *options, const char *headers, const char *body, char **out) {
+    return vs_webhook_verify(options, headers, (const uint8_t *)body, strlen(body), out);
+}
+
+static void test_webhooks(void) {
+    char *headers = NULL;
+    char *out = NULL;
+    CHECK(vs_webhook_sign("{\"secret\": \"" SECRET "\", \"id\": \"msg_1\", \"timestamp\": 1700000000}",
+                          (const uint8_t *)BODY, strlen(BODY), &headers) == VS_STATUS_OK, "sign");
+    CHECK(headers && strstr(headers, "\"webhook-signature\":\"v1,"), "%s", headers ? headers : "(null)");
+
+    const char *at_now = "{\"secret\": \"" SECRET "\", \"now\": 1700000060}";
+    CHECK(verify_with(at_now, headers, BODY, &out) == VS_STATUS_OK, "verify: %s", vs_last_error_message());
+    CHECK(out && strcmp(out, "{\"status\":\"verified\",\"scheme\":\"standard\",\"id\":\"msg_1\","
+                             "\"timestamp\":1700000000,\"secretIndex\":0}") == 0, "%s", out);
+    vs_string_free(out);
+
+    CHECK(vs_webhook_verify_event(at_now, headers, (const uint8_t *)BODY, strlen(BODY), &out) == VS_STATUS_OK, "event");
+    CHECK(out && strstr(out, "\"verification\":{\"id\":\"ver_1\"") != NULL, "%s", out);
+    vs_string_free(out);
+
+    /* A flipped body byte, a wrong secret, stale and future timestamps. */
+    CHECK(verify_with(at_now, headers, "{\"id\":\"ver_2\",\"status\":\"COMPLETED\"}", &out) ==
+          VS_STATUS_WEBHOOK_SIGNATURE_MISMATCH, "tampered body");
+    CHECK(verify_with("{\"secret\": \"whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\", \"now\": 1700000000}", headers, BODY,
+                      &out) == VS_STATUS_WEBHOOK_SIGNATURE_MISMATCH, "wrong secret");
+    CHECK(verify_with("{\"secret\": \"" SECRET "\", \"now\": 1700000301}", headers, BODY, &out) ==
+          VS_STATUS_WEBHOOK_TIMESTAMP_TOO_OLD, "too old");
+    CHECK(verify_with("{\"secret\": \"" SECRET "\", \"now\": 1699999699}", headers, BODY, &out) ==
+          VS_STATUS_WEBHOOK_TIMESTAMP_TOO_NEW, "too new");
+    /* Rotation: the old secret second in the list still verifies. */
+    CHECK(verify_with("{\"secrets\": [\"whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\", \"" SECRET "\"], \"now\": 1700000000}",
+                      headers, BODY, &out) == VS_STATUS_OK && strstr(out, "\"secretIndex\":1"), "rotation");
+    vs_string_free(out);
+    vs_string_free(headers);
+
+    /* Header problems. */
+    const char *opts = "{\"secret\": \"k-0123456789\", \"now\": 1700000000}";
+    CHECK(verify_with(opts, "{\"content-type\": \"application/json\"}", BODY, &out) == VS_STATUS_WEBHOOK_UNSIGNED,
+          "unsigned");
+    CHECK(verify_with("{\"secret\": \"k\", \"allowUnsigned\": true}", "{}", BODY, &out) == VS_STATUS_OK &&
+          strcmp(out, "{\"status\":\"unsigned\"}") == 0, "unsigned allowed");
+    vs_string_free(out);
+    CHECK(verify_with(opts, "{\"webhook-signature\": \"v1,AAAA\"}", BODY, &out) == VS_STATUS_WEBHOOK_MISSING_HEADER,
+          "missing id");
+    CHECK(verify_with(opts, "[[\"webhook-signature\", \"v1,AAAA\"], [\"webhook-id\", \"m\"], [\"webhook-timestamp\", \"soon\"]]",
+                      BODY, &out) == VS_STATUS_WEBHOOK_MALFORMED_HEADER, "malformed timestamp");
+    CHECK(verify_with("{\"secret\": \"whsec_!!\"}", "{}", BODY, &out) == VS_STATUS_WEBHOOK_INVALID_SECRET, "bad secret");
+    CHECK(verify_with("{\"secret\": 5}", "{}", BODY, &out) == VS_STATUS_INVALID_ARGUMENT, "bad options");
+    CHECK(verify_with(opts, "\"not headers\"", BODY, &out) == VS_STATUS_INVALID_ARGUMENT, "bad headers");
+    CHECK(vs_webhook_verify(NULL, "{}", NULL, 0, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL options");
+    CHECK(vs_webhook_verify(opts, "{}", NULL, 3, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL body with length");
+    CHECK(vs_webhook_sign(opts, NULL, 0, NULL) == VS_STATUS_INVALID_ARGUMENT, "NULL out");
+}
+
 struct worker {
     const VsLimits *limits;
     int iterations;
@@ -277,7 +342,7 @@ static void test_threads(void) {
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s fixtures|api|arguments|threads FIXTURES_DIR\n", argv[0]);
+        fprintf(stderr, "usage: %s fixtures|api|arguments|threads|webhooks FIXTURES_DIR\n", argv[0]);
         return 2;
     }
     fixtures_dir = argv[2];
@@ -285,6 +350,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "api") == 0) test_api();
     else if (strcmp(argv[1], "arguments") == 0) test_arguments();
     else if (strcmp(argv[1], "threads") == 0) test_threads();
+    else if (strcmp(argv[1], "webhooks") == 0) test_webhooks();
     else {
         fprintf(stderr, "unknown group %s\n", argv[1]);
         return 2;

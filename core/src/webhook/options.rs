@@ -9,9 +9,8 @@ use super::headers::HeaderMap;
 use super::scheme::Scheme;
 use super::secret::Secret;
 use super::sign::Signer;
-use super::verify::{Verifier, WebhookOutcome, now_unix};
+use super::verify::{Verifier, WebhookEvent, WebhookOutcome, now_unix};
 use crate::error::{Error, ErrorCode, Result};
-use crate::model::Verification;
 
 /// One secret or a list of them, as written in options (`"whsec_…"` or
 /// `["whsec_new…", "whsec_old…"]`). `Debug` hides them.
@@ -99,11 +98,7 @@ impl VerifyOptions {
     }
 
     /// Verifies a webhook and reads its verification object.
-    pub fn verify_event(
-        &self,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<(WebhookOutcome, Verification)> {
+    pub fn verify_event(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
         self.verifier()?.verify_event_at(headers, body, self.now()?)
     }
 }

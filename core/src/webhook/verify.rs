@@ -44,6 +44,15 @@ impl WebhookOutcome {
     }
 }
 
+/// A verified webhook and the verification object it carries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebhookEvent {
+    /// What verification concluded.
+    pub outcome: WebhookOutcome,
+    /// The verification whose status changed.
+    pub verification: Verification,
+}
+
 /// Verifies webhooks against one or more secrets.
 #[derive(Debug, Clone)]
 pub struct Verifier {
@@ -155,17 +164,16 @@ impl Verifier {
         headers: &HeaderMap,
         body: &[u8],
         now: i64,
-    ) -> Result<(WebhookOutcome, Verification)> {
+    ) -> Result<WebhookEvent> {
         let outcome = self.verify_at(headers, body, now)?;
-        Ok((outcome, parse_event(body)?))
+        Ok(WebhookEvent {
+            outcome,
+            verification: parse_event(body)?,
+        })
     }
 
     /// [`Verifier::verify_event_at`] with the system clock.
-    pub fn verify_event(
-        &self,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<(WebhookOutcome, Verification)> {
+    pub fn verify_event(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
         self.verify_event_at(headers, body, now_unix()?)
     }
 
@@ -387,10 +395,14 @@ mod tests {
 
     #[test]
     fn the_event_is_the_verification_object_or_its_data_member() {
-        let (_, event) = Verifier::new(secret("k"))
+        let event = Verifier::new(secret("k"))
             .verify_event_at(&signed(Scheme::Standard, "k", NOW), BODY, NOW)
             .unwrap();
-        assert_eq!(event.status, crate::VerificationStatus::Completed);
+        assert_eq!(
+            event.verification.status,
+            crate::VerificationStatus::Completed
+        );
+        assert!(event.outcome.is_verified());
         let wrapped = parse_event(
             br#"{"type":"verification.updated","data":{"id":"v","status":"NEED_REVIEW"}}"#,
         )
