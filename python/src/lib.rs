@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
 use veriscope::validate::{self, Limits};
+use veriscope::webhook::{HeaderMap, SignOptions, VerifyOptions};
 use veriscope::{Error, ErrorCode, ForgeryResponse, Verification, VerificationStatus};
 
 pyo3::create_exception!(
@@ -20,9 +21,16 @@ pyo3::create_exception!(
     "Base class of every Veriscope error; `code` holds the stable error code."
 );
 
+pyo3::create_exception!(
+    veriscope,
+    WebhookError,
+    VeriscopeError,
+    "Base class of the WEBHOOK_* errors: the webhook must not be trusted."
+);
+
 macro_rules! error_classes {
-    ($($code:ident => $class:ident: $doc:literal),* $(,)?) => {
-        $(pyo3::create_exception!(veriscope, $class, VeriscopeError, $doc);)*
+    ($($code:ident => $class:ident($base:ident): $doc:literal),* $(,)?) => {
+        $(pyo3::create_exception!(veriscope, $class, $base, $doc);)*
 
         fn error_class(py: Python<'_>, code: ErrorCode) -> Bound<'_, pyo3::types::PyType> {
             match code {
@@ -34,6 +42,7 @@ macro_rules! error_classes {
         fn add_error_classes(module: &Bound<'_, PyModule>) -> PyResult<()> {
             let py = module.py();
             module.add("VeriscopeError", py.get_type::<VeriscopeError>())?;
+            module.add("WebhookError", py.get_type::<WebhookError>())?;
             $(module.add(stringify!($class), py.get_type::<$class>())?;)*
             Ok(())
         }
@@ -41,18 +50,25 @@ macro_rules! error_classes {
 }
 
 error_classes! {
-    ValidationError => ValidationError: "VALIDATION_ERROR: the input is malformed.",
-    Unauthorized => UnauthorizedError: "UNAUTHORIZED: missing or invalid API key.",
-    TrialExhausted => TrialExhaustedError: "TRIAL_EXHAUSTED: the free tier is used up.",
-    UnsupportedFormat => UnsupportedFormatError: "UNSUPPORTED_FORMAT: not a JPEG, PNG or PDF.",
-    FileTooLarge => FileTooLargeError: "FILE_TOO_LARGE: over a size, pixel or page limit.",
-    FetchFailed => FetchFailedError: "FETCH_FAILED: the document URL could not be fetched.",
-    RateLimited => RateLimitedError: "RATE_LIMITED: too many requests.",
-    CapExceeded => CapExceededError: "CAP_EXCEEDED: monthly spend cap reached.",
-    InvalidTransition => InvalidTransitionError: "INVALID_TRANSITION: a status change the transition table forbids.",
-    InvalidArgument => InvalidArgumentError: "INVALID_ARGUMENT: an unusable argument.",
-    NotFound => NotFoundError: "NOT_FOUND: the object does not exist.",
-    Internal => InternalError: "INTERNAL_ERROR: a bug in Veriscope.",
+    ValidationError => ValidationError(VeriscopeError): "VALIDATION_ERROR: the input is malformed.",
+    Unauthorized => UnauthorizedError(VeriscopeError): "UNAUTHORIZED: missing or invalid API key.",
+    TrialExhausted => TrialExhaustedError(VeriscopeError): "TRIAL_EXHAUSTED: the free tier is used up.",
+    UnsupportedFormat => UnsupportedFormatError(VeriscopeError): "UNSUPPORTED_FORMAT: not a JPEG, PNG or PDF.",
+    FileTooLarge => FileTooLargeError(VeriscopeError): "FILE_TOO_LARGE: over a size, pixel or page limit.",
+    FetchFailed => FetchFailedError(VeriscopeError): "FETCH_FAILED: the document URL could not be fetched.",
+    RateLimited => RateLimitedError(VeriscopeError): "RATE_LIMITED: too many requests.",
+    CapExceeded => CapExceededError(VeriscopeError): "CAP_EXCEEDED: monthly spend cap reached.",
+    InvalidTransition => InvalidTransitionError(VeriscopeError): "INVALID_TRANSITION: a status change the transition table forbids.",
+    InvalidArgument => InvalidArgumentError(VeriscopeError): "INVALID_ARGUMENT: an unusable argument.",
+    NotFound => NotFoundError(VeriscopeError): "NOT_FOUND: the object does not exist.",
+    Internal => InternalError(VeriscopeError): "INTERNAL_ERROR: a bug in Veriscope.",
+    WebhookMissingHeader => WebhookMissingHeaderError(WebhookError): "WEBHOOK_MISSING_HEADER: a header the scheme needs is absent.",
+    WebhookMalformedHeader => WebhookMalformedHeaderError(WebhookError): "WEBHOOK_MALFORMED_HEADER: a signature or timestamp header cannot be parsed.",
+    WebhookTimestampTooOld => WebhookTimestampTooOldError(WebhookError): "WEBHOOK_TIMESTAMP_TOO_OLD: older than the tolerance.",
+    WebhookTimestampTooNew => WebhookTimestampTooNewError(WebhookError): "WEBHOOK_TIMESTAMP_TOO_NEW: further in the future than the tolerance.",
+    WebhookSignatureMismatch => WebhookSignatureMismatchError(WebhookError): "WEBHOOK_SIGNATURE_MISMATCH: no signature matched any secret.",
+    WebhookUnsigned => WebhookUnsignedError(WebhookError): "WEBHOOK_UNSIGNED: no signature, and unsigned payloads are not allowed.",
+    WebhookInvalidSecret => WebhookInvalidSecretError(WebhookError): "WEBHOOK_INVALID_SECRET: an empty or undecodable secret.",
 }
 
 fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -258,6 +274,77 @@ fn allowed_transitions(py: Python<'_>, status: &str) -> PyResult<Vec<&'static st
         .collect())
 }
 
+/// Headers from a mapping (`.items()`, as Flask's and Starlette's headers
+/// have) or an iterable of `(name, value)` pairs; repeated names are kept.
+fn headers_arg(headers: &Bound<'_, PyAny>) -> PyResult<HeaderMap> {
+    let pairs = if headers.hasattr("items")? {
+        headers.call_method0("items")?
+    } else {
+        headers.clone()
+    };
+    let mut map = HeaderMap::new();
+    for pair in pairs.try_iter()? {
+        let (name, value): (String, String) = pair?.extract()?;
+        map.insert(name, value);
+    }
+    Ok(map)
+}
+
+/// Body bytes from `bytes`, `bytearray`, `memoryview` or `str` (UTF-8).
+fn body_arg(body: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(text) = body.cast::<PyString>() {
+        return Ok(text.extract::<String>()?.into_bytes());
+    }
+    body.extract::<Vec<u8>>()
+}
+
+/// Verifies a webhook; `options` as `veriscope.webhooks.verify` builds them.
+#[pyfunction]
+fn webhook_verify<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    headers: &Bound<'py, PyAny>,
+    options: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (body, headers, options) = (
+        body_arg(body)?,
+        headers_arg(headers)?,
+        json_text(py, options)?,
+    );
+    call(py, || {
+        VerifyOptions::from_json(&options)?.verify(&headers, &body)
+    })
+}
+
+/// Verifies a webhook and reads its verification object.
+#[pyfunction]
+fn webhook_verify_event<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    headers: &Bound<'py, PyAny>,
+    options: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (body, headers, options) = (
+        body_arg(body)?,
+        headers_arg(headers)?,
+        json_text(py, options)?,
+    );
+    call(py, || {
+        VerifyOptions::from_json(&options)?.verify_event(&headers, &body)
+    })
+}
+
+/// Signs a webhook body; returns the headers to send.
+#[pyfunction]
+fn webhook_sign<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    options: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (body, options) = (body_arg(body)?, json_text(py, options)?);
+    call(py, || SignOptions::from_json(&options)?.sign(&body))
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", veriscope::VERSION)?;
@@ -275,5 +362,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(check_transition, module)?)?;
     module.add_function(wrap_pyfunction!(is_terminal, module)?)?;
     module.add_function(wrap_pyfunction!(allowed_transitions, module)?)?;
+    module.add_function(wrap_pyfunction!(webhook_verify, module)?)?;
+    module.add_function(wrap_pyfunction!(webhook_verify_event, module)?)?;
+    module.add_function(wrap_pyfunction!(webhook_sign, module)?)?;
     Ok(())
 }

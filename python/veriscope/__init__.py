@@ -23,6 +23,14 @@ from ._native import (
     UnsupportedFormatError,
     ValidationError,
     VeriscopeError,
+    WebhookError,
+    WebhookInvalidSecretError,
+    WebhookMalformedHeaderError,
+    WebhookMissingHeaderError,
+    WebhookSignatureMismatchError,
+    WebhookTimestampTooNewError,
+    WebhookTimestampTooOldError,
+    WebhookUnsignedError,
     __version__,
     allowed_transitions,
     can_transition,
@@ -38,6 +46,7 @@ from ._native import (
     parse_verification,
     services,
 )
+from . import webhooks
 
 __all__ = [
     "CapExceededError",
@@ -53,6 +62,14 @@ __all__ = [
     "UnsupportedFormatError",
     "ValidationError",
     "VeriscopeError",
+    "WebhookError",
+    "WebhookInvalidSecretError",
+    "WebhookMalformedHeaderError",
+    "WebhookMissingHeaderError",
+    "WebhookSignatureMismatchError",
+    "WebhookTimestampTooNewError",
+    "WebhookTimestampTooOldError",
+    "WebhookUnsignedError",
     "__version__",
     "allowed_transitions",
     "can_transition",
@@ -67,4 +84,5 @@ __all__ = [
     "parse_forgery_response",
     "parse_verification",
     "services",
+    "webhooks",
 ]

@@ -17,6 +17,13 @@ ErrorCodeName = Literal[
     "INVALID_ARGUMENT",
     "NOT_FOUND",
     "INTERNAL_ERROR",
+    "WEBHOOK_MISSING_HEADER",
+    "WEBHOOK_MALFORMED_HEADER",
+    "WEBHOOK_TIMESTAMP_TOO_OLD",
+    "WEBHOOK_TIMESTAMP_TOO_NEW",
+    "WEBHOOK_SIGNATURE_MISMATCH",
+    "WEBHOOK_UNSIGNED",
+    "WEBHOOK_INVALID_SECRET",
 ]
 VerificationStatus = Literal[
     "DRAFT",
@@ -65,6 +72,16 @@ class InvalidTransitionError(VeriscopeError): ...
 class InvalidArgumentError(VeriscopeError): ...
 class NotFoundError(VeriscopeError): ...
 class InternalError(VeriscopeError): ...
+class WebhookError(VeriscopeError):
+    """Base class of the WEBHOOK_* errors: the webhook must not be trusted."""
+
+class WebhookMissingHeaderError(WebhookError): ...
+class WebhookMalformedHeaderError(WebhookError): ...
+class WebhookTimestampTooOldError(WebhookError): ...
+class WebhookTimestampTooNewError(WebhookError): ...
+class WebhookSignatureMismatchError(WebhookError): ...
+class WebhookUnsignedError(WebhookError): ...
+class WebhookInvalidSecretError(WebhookError): ...
 
 class Limits(TypedDict, total=False):
     """Validation limits; missing keys keep the APIs' defaults."""
@@ -130,3 +147,12 @@ def check_transition(from_: VerificationStatus, to: VerificationStatus) -> None:
 
 def is_terminal(status: VerificationStatus) -> bool: ...
 def allowed_transitions(status: VerificationStatus) -> list[VerificationStatus]: ...
+
+def webhook_verify(body: Any, headers: Any, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Low-level; use veriscope.webhooks.verify."""
+
+def webhook_verify_event(body: Any, headers: Any, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Low-level; use veriscope.webhooks.verify_event."""
+
+def webhook_sign(body: Any, options: Mapping[str, Any]) -> dict[str, str]:
+    """Low-level; use veriscope.webhooks.sign."""

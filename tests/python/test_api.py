@@ -97,6 +97,13 @@ def test_every_error_code_has_its_class_number_and_status():
         "INVALID_ARGUMENT": (10, 400, veriscope.InvalidArgumentError),
         "NOT_FOUND": (11, 404, veriscope.NotFoundError),
         "INTERNAL_ERROR": (12, 500, veriscope.InternalError),
+        "WEBHOOK_MISSING_HEADER": (13, 400, veriscope.WebhookMissingHeaderError),
+        "WEBHOOK_MALFORMED_HEADER": (14, 400, veriscope.WebhookMalformedHeaderError),
+        "WEBHOOK_TIMESTAMP_TOO_OLD": (15, 401, veriscope.WebhookTimestampTooOldError),
+        "WEBHOOK_TIMESTAMP_TOO_NEW": (16, 401, veriscope.WebhookTimestampTooNewError),
+        "WEBHOOK_SIGNATURE_MISMATCH": (17, 401, veriscope.WebhookSignatureMismatchError),
+        "WEBHOOK_UNSIGNED": (18, 401, veriscope.WebhookUnsignedError),
+        "WEBHOOK_INVALID_SECRET": (19, 400, veriscope.WebhookInvalidSecretError),
     }
     assert set(table) == set(expected)
     for code, (number, status, cls) in expected.items():
@@ -138,7 +145,7 @@ def test_calls_from_many_threads_agree():
     assert results == [len(JPEG)] * 800
 
 
-def test_the_stubs_declare_exactly_what_the_module_exports():
+def test_the_stubs_declare_exactly_what_the_native_module_exports():
     stub = Path(veriscope.__file__).with_name("_native.pyi")
     tree = ast.parse(stub.read_text())
     declared = {
@@ -149,6 +156,7 @@ def test_the_stubs_declare_exactly_what_the_module_exports():
     helper_types = {
         "Problem", "ErrorObject", "ErrorBody", "Limits", "DocumentInfo", "DocumentUrl", "ErrorCodeInfo",
     }
-    exported = set(veriscope.__all__)
+    exported = {name for name in dir(veriscope._native) if not name.startswith("_")} | {"__version__"}
     assert declared - helper_types == exported
     assert (Path(veriscope.__file__).parent / "py.typed").exists()
+    assert set(veriscope.__all__) <= exported | {"webhooks"}
