@@ -33,7 +33,7 @@ test("the shared fixtures give the same JSON in Chromium", { timeout: 120_000 },
     assert.deepEqual(consoleErrors, []);
     assert.ok(report.fixtures.length >= 50, `only ${report.fixtures.length} cases ran`);
     for (const r of report.fixtures) assert.equal(r.actual, r.expected, r.input);
-    assert.ok(report.checks.length >= 2);
+    assert.ok(report.checks.length >= 4);
     for (const c of report.checks) assert.ok(c.ok, `${c.name}: ${c.message ?? "false"}`);
   } finally {
     await browser.close();

@@ -89,6 +89,9 @@ test("the error-code table matches the other doors", () => {
       ["UNSUPPORTED_FORMAT", 4, 422], ["FILE_TOO_LARGE", 5, 422], ["FETCH_FAILED", 6, 422],
       ["RATE_LIMITED", 7, 429], ["CAP_EXCEEDED", 8, 429], ["INVALID_TRANSITION", 9, 409],
       ["INVALID_ARGUMENT", 10, 400], ["NOT_FOUND", 11, 404], ["INTERNAL_ERROR", 12, 500],
+      ["WEBHOOK_MISSING_HEADER", 13, 400], ["WEBHOOK_MALFORMED_HEADER", 14, 400],
+      ["WEBHOOK_TIMESTAMP_TOO_OLD", 15, 401], ["WEBHOOK_TIMESTAMP_TOO_NEW", 16, 401],
+      ["WEBHOOK_SIGNATURE_MISMATCH", 17, 401], ["WEBHOOK_UNSIGNED", 18, 401], ["WEBHOOK_INVALID_SECRET", 19, 400],
     ],
   );
   assert.deepEqual(veriscope.services().map((s) => s.id), ["KTP_SELFIE", "DOCUMENT_FORGERY"]);

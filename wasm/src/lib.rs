@@ -9,6 +9,7 @@ use js_sys::{JSON, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use veriscope::validate::{self, Limits};
+use veriscope::webhook::{HeaderMap, SignOptions, VerifyOptions};
 use veriscope::{Error, ErrorCode, ForgeryResponse, Verification, VerificationStatus};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -16,7 +17,9 @@ const TYPES: &'static str = r#"
 export type ErrorCodeName =
   | "VALIDATION_ERROR" | "UNAUTHORIZED" | "TRIAL_EXHAUSTED" | "UNSUPPORTED_FORMAT"
   | "FILE_TOO_LARGE" | "FETCH_FAILED" | "RATE_LIMITED" | "CAP_EXCEEDED"
-  | "INVALID_TRANSITION" | "INVALID_ARGUMENT" | "NOT_FOUND" | "INTERNAL_ERROR";
+  | "INVALID_TRANSITION" | "INVALID_ARGUMENT" | "NOT_FOUND" | "INTERNAL_ERROR"
+  | "WEBHOOK_MISSING_HEADER" | "WEBHOOK_MALFORMED_HEADER" | "WEBHOOK_TIMESTAMP_TOO_OLD"
+  | "WEBHOOK_TIMESTAMP_TOO_NEW" | "WEBHOOK_SIGNATURE_MISMATCH" | "WEBHOOK_UNSIGNED" | "WEBHOOK_INVALID_SECRET";
 export type VerificationStatus =
   | "DRAFT" | "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED"
   | "NEED_REVIEW" | "FRAUD_DETECTED" | "PARTIALLY_COMPLETED" | "PARTIALLY_FAILED";
@@ -38,6 +41,25 @@ export interface DocumentUrl { source: "url"; url: string; host: string; port: n
 export interface DecodedDocument { info: DocumentInfo; bytes: Uint8Array }
 export interface ErrorCodeInfo { code: ErrorCodeName; number: number; httpStatus: number; retryable: boolean }
 export type JsonBody = string | Record<string, unknown>;
+export type WebhookScheme = "standard" | "timestamped" | "sha256";
+/** Headers as an object, a `Headers`/`Map`, or a list of [name, value] pairs. */
+export type WebhookHeaders = Record<string, string> | Headers | Map<string, string> | Array<[string, string]>;
+export interface WebhookVerifyOptions {
+  /** "whsec_<base64>" or a plain per-verification secret; several during a rotation. */
+  secret?: string; secrets?: string[];
+  toleranceSeconds?: number; scheme?: WebhookScheme; allowUnsigned?: boolean;
+  /** Unix seconds; default Date.now(). */
+  now?: number;
+}
+export interface WebhookSignOptions {
+  secret?: string; secrets?: string[]; scheme?: WebhookScheme; id?: string;
+  /** Unix seconds; default Date.now(). */
+  timestamp?: number;
+}
+export type WebhookOutcome =
+  | { status: "verified"; scheme: WebhookScheme; id?: string; timestamp?: number; secretIndex: number }
+  | { status: "unsigned" };
+export interface WebhookEvent { outcome: WebhookOutcome; verification: Record<string, unknown> }
 "#;
 
 /// The core's error as a thrown JS `Error` with `code`, `httpStatus`, `details`, `body`.
@@ -233,4 +255,94 @@ pub fn allowed_transitions(
     #[wasm_bindgen(unchecked_param_type = "VerificationStatus")] status: &str,
 ) -> Result<JsValue, JsValue> {
     answer(Ok(status_arg(status)?.allowed_transitions()))
+}
+
+fn invalid_argument(message: &str) -> JsValue {
+    to_js_error(&Error::new(ErrorCode::InvalidArgument, message))
+}
+
+/// Body bytes from a `Uint8Array` or a string (UTF-8).
+fn body_arg(body: &JsValue) -> Result<Vec<u8>, JsValue> {
+    if let Some(text) = body.as_string() {
+        return Ok(text.into_bytes());
+    }
+    body.dyn_ref::<Uint8Array>()
+        .map(Uint8Array::to_vec)
+        .ok_or_else(|| invalid_argument("body must be a Uint8Array or a string"))
+}
+
+/// Headers from an iterable of pairs (`Headers`, `Map`, arrays) or a plain object.
+fn headers_arg(headers: &JsValue) -> Result<HeaderMap, JsValue> {
+    if !headers.is_string() {
+        if let Some(pairs) = js_sys::try_iter(headers)? {
+            let mut map = HeaderMap::new();
+            for pair in pairs {
+                let pair = js_sys::Array::from(&pair?);
+                let (name, value) = (pair.get(0).as_string(), pair.get(1).as_string());
+                let (Some(name), Some(value)) = (name, value) else {
+                    return Err(invalid_argument(
+                        "each header must be a [name, value] pair of strings",
+                    ));
+                };
+                map.insert(name, value);
+            }
+            return Ok(map);
+        }
+    }
+    HeaderMap::from_json(&json_text(headers, "headers")?).map_err(|err| to_js_error(&err))
+}
+
+/// The current time in Unix seconds, from the JS clock.
+fn js_now() -> i64 {
+    (js_sys::Date::now() / 1000.0).floor() as i64
+}
+
+fn verify_options(options: &JsValue) -> Result<VerifyOptions, JsValue> {
+    let mut options = VerifyOptions::from_json(&json_text(options, "options")?)
+        .map_err(|err| to_js_error(&err))?;
+    options.set_now_if_absent(js_now());
+    Ok(options)
+}
+
+/// Verifies a webhook: the raw body as received, its headers, and the secrets.
+#[wasm_bindgen(js_name = webhookVerify, unchecked_return_type = "WebhookOutcome")]
+pub fn webhook_verify(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "WebhookVerifyOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (body, headers, options) = (
+        body_arg(&body)?,
+        headers_arg(&headers)?,
+        verify_options(&options)?,
+    );
+    answer(options.verify(&headers, &body))
+}
+
+/// Verifies a webhook, then reads its body as the verification object.
+#[wasm_bindgen(js_name = webhookVerifyEvent, unchecked_return_type = "WebhookEvent")]
+pub fn webhook_verify_event(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "WebhookVerifyOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (body, headers, options) = (
+        body_arg(&body)?,
+        headers_arg(&headers)?,
+        verify_options(&options)?,
+    );
+    answer(options.verify_event(&headers, &body))
+}
+
+/// Signs a webhook body; returns the headers to send.
+#[wasm_bindgen(js_name = webhookSign, unchecked_return_type = "Record<string, string>")]
+pub fn webhook_sign(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "WebhookSignOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let body = body_arg(&body)?;
+    let mut options = SignOptions::from_json(&json_text(&options, "options")?)
+        .map_err(|err| to_js_error(&err))?;
+    options.set_timestamp_if_absent(js_now());
+    answer(options.sign(&body))
 }
