@@ -12,11 +12,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use veriscope::validate::{self, Limits};
+use veriscope::webhook::{HeaderMap, Scheme, Secret, Signer, Verifier};
 use veriscope::{Error, ErrorCode, VerificationStatus};
 
 const EXIT_CODES: &str = "EXIT CODES:
   0  success
-  1  input rejected (VALIDATION_ERROR, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, INVALID_TRANSITION)
+  1  input rejected (VALIDATION_ERROR, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, INVALID_TRANSITION,
+     and every WEBHOOK_* code: the webhook is not verified)
   2  bad usage or unreadable input (INVALID_ARGUMENT)
   3  remote failure (UNAUTHORIZED, TRIAL_EXHAUSTED, FETCH_FAILED, RATE_LIMITED, CAP_EXCEEDED, NOT_FOUND)
   4  internal error";
@@ -45,6 +47,11 @@ enum Command {
     Status {
         #[command(subcommand)]
         action: StatusAction,
+    },
+    /// Sign or verify webhook payloads.
+    Webhook {
+        #[command(subcommand)]
+        action: WebhookAction,
     },
     /// Print the service catalogue (as GET /services).
     Services,
@@ -96,6 +103,50 @@ enum RequestKind {
 }
 
 #[derive(Debug, Subcommand)]
+enum WebhookAction {
+    /// Print the headers to send with FILE (the raw body; - reads stdin).
+    Sign {
+        /// Signing secret: whsec_<base64>, or a plain per-verification secret. Repeat to sign with several.
+        #[arg(long = "secret", required = true, value_name = "SECRET")]
+        secrets: Vec<String>,
+        /// Message id (Standard Webhooks).
+        #[arg(long)]
+        id: Option<String>,
+        /// Unix seconds [default: now].
+        #[arg(long)]
+        timestamp: Option<i64>,
+        /// standard, timestamped or sha256.
+        #[arg(long, default_value = "standard")]
+        scheme: Scheme,
+        /// The body, exactly as it will be sent.
+        file: PathBuf,
+    },
+    /// Verify FILE (the raw body received) against its headers; exit 0 only when verified.
+    Verify {
+        /// Accepted secret; repeat during a rotation.
+        #[arg(long = "secret", required = true, value_name = "SECRET")]
+        secrets: Vec<String>,
+        /// A received header, as 'Name: value'; repeat for each.
+        #[arg(long = "header", short = 'H', value_name = "HEADER")]
+        headers: Vec<String>,
+        /// Allowed distance between the timestamp and now, in seconds.
+        #[arg(long, default_value_t = veriscope::webhook::DEFAULT_TOLERANCE_SECONDS)]
+        tolerance: u64,
+        /// Only accept this scheme (default: detect from the headers).
+        #[arg(long)]
+        scheme: Option<Scheme>,
+        /// Verify as if the time were this Unix second.
+        #[arg(long)]
+        now: Option<i64>,
+        /// Print the verification object carried by the body too.
+        #[arg(long)]
+        event: bool,
+        /// The body, exactly as received.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum StatusAction {
     /// Print every status with its allowed next statuses and whether it is terminal.
     Table,
@@ -135,7 +186,14 @@ fn exit_class(code: ErrorCode) -> u8 {
         ErrorCode::ValidationError
         | ErrorCode::UnsupportedFormat
         | ErrorCode::FileTooLarge
-        | ErrorCode::InvalidTransition => 1,
+        | ErrorCode::InvalidTransition
+        | ErrorCode::WebhookMissingHeader
+        | ErrorCode::WebhookMalformedHeader
+        | ErrorCode::WebhookTimestampTooOld
+        | ErrorCode::WebhookTimestampTooNew
+        | ErrorCode::WebhookSignatureMismatch
+        | ErrorCode::WebhookUnsigned
+        | ErrorCode::WebhookInvalidSecret => 1,
         ErrorCode::InvalidArgument => 2,
         ErrorCode::Internal => 4,
         _ => 3,
@@ -186,6 +244,76 @@ fn validate_command(args: &ValidateArgs) -> u8 {
     worst
 }
 
+fn secrets(texts: &[String]) -> Result<Vec<Secret>, Error> {
+    texts.iter().map(|text| Secret::parse(text)).collect()
+}
+
+fn webhook_command(action: WebhookAction) -> u8 {
+    match action {
+        WebhookAction::Sign {
+            secrets: keys,
+            id,
+            timestamp,
+            scheme,
+            file,
+        } => {
+            let outcome = (|| {
+                let body = read_input(&file)?;
+                let timestamp = match timestamp {
+                    Some(timestamp) => timestamp,
+                    None => veriscope::webhook::now_unix()?,
+                };
+                Signer::with_secrets(secrets(&keys)?)?.scheme(scheme).sign(
+                    id.as_deref().unwrap_or(""),
+                    timestamp,
+                    &body,
+                )
+            })();
+            match outcome {
+                Ok(headers) => {
+                    for (name, value) in headers.iter() {
+                        println!("{name}: {value}");
+                    }
+                    0
+                }
+                Err(err) => emit(Err(err)),
+            }
+        }
+        WebhookAction::Verify {
+            secrets: keys,
+            headers,
+            tolerance,
+            scheme,
+            now,
+            event,
+            file,
+        } => {
+            let outcome = (|| {
+                let body = read_input(&file)?;
+                let mut map = HeaderMap::new();
+                for line in &headers {
+                    map.parse_line(line)?;
+                }
+                let mut verifier =
+                    Verifier::with_secrets(secrets(&keys)?)?.tolerance_seconds(tolerance);
+                if let Some(scheme) = scheme {
+                    verifier = verifier.scheme(scheme);
+                }
+                let now = match now {
+                    Some(now) => now,
+                    None => veriscope::webhook::now_unix()?,
+                };
+                if event {
+                    json_of(verifier.verify_event_at(&map, &body, now))
+                } else {
+                    json_of(verifier.verify_at(&map, &body, now))
+                }
+            })();
+            emit(outcome)
+        }
+    }
+}
+
 fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Validate(args) => validate_command(&args),
@@ -218,6 +346,7 @@ fn run(cli: Cli) -> u8 {
             })();
             emit(outcome)
         }
+        Command::Webhook { action } => webhook_command(action),
         Command::Services => emit(Ok(veriscope::to_json(&veriscope::model::catalogue()))),
         Command::Errors => emit(Ok(veriscope::to_json(&veriscope::error_codes()))),
     }

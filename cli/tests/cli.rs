@@ -154,9 +154,141 @@ fn services_and_errors_print_their_tables() {
     assert_eq!(services[0]["id"], "KTP_SELFIE");
     let errors: serde_json::Value =
         serde_json::from_str(&stdout(&veriscope(&["errors"], None))).unwrap();
-    assert_eq!(errors.as_array().unwrap().len(), 12);
+    assert_eq!(errors.as_array().unwrap().len(), 19);
     assert_eq!(
         errors[4],
         serde_json::json!({"code": "FILE_TOO_LARGE", "number": 5, "httpStatus": 422, "retryable": false})
     );
+}
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn body_file(name: &str, body: &[u8]) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("veriscope-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+fn signed_headers(body: &Path, scheme: &str) -> Vec<String> {
+    let output = veriscope(
+        &[
+            "webhook",
+            "sign",
+            "--secret",
+            SECRET,
+            "--id",
+            "msg_1",
+            "--timestamp",
+            "1700000000",
+            "--scheme",
+            scheme,
+            body.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(output.status.success(), "{}", stdout(&output));
+    stdout(&output).lines().map(str::to_owned).collect()
+}
+
+fn verify_args<'a>(headers: &'a [String], body: &'a Path, now: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["webhook", "verify", "--secret", SECRET, "--now", now];
+    for header in headers {
+        args.extend(["--header", header.as_str()]);
+    }
+    args.push(body.to_str().unwrap());
+    args
+}
+
+#[test]
+fn webhook_sign_prints_headers_that_verify_exits_0_on() {
+    let body = body_file("ok", br#"{"id":"ver_1","status":"COMPLETED"}"#);
+    for scheme in ["standard", "timestamped", "sha256"] {
+        let headers = signed_headers(&body, scheme);
+        if scheme == "standard" {
+            assert_eq!(headers[0], "webhook-id: msg_1");
+            assert_eq!(headers[1], "webhook-timestamp: 1700000000");
+            assert!(headers[2].starts_with("webhook-signature: v1,"));
+        }
+        let output = veriscope(&verify_args(&headers, &body, "1700000060"), None);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{scheme}: {}",
+            stdout(&output)
+        );
+        assert!(stdout(&output).contains("\"status\":\"verified\""));
+    }
+}
+
+#[test]
+fn webhook_verify_exits_1_on_a_tampered_body_or_stale_timestamp() {
+    let body = body_file("tamper", br#"{"id":"ver_1","status":"COMPLETED"}"#);
+    let headers = signed_headers(&body, "standard");
+    let tampered = body_file("tampered", br#"{"id":"ver_1","status":"COMPLETED"} "#);
+    let output = veriscope(&verify_args(&headers, &tampered, "1700000000"), None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("WEBHOOK_SIGNATURE_MISMATCH"));
+    let output = veriscope(&verify_args(&headers, &body, "1700000301"), None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("WEBHOOK_TIMESTAMP_TOO_OLD"));
+    let output = veriscope(&verify_args(&[], &body, "1700000000"), None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("WEBHOOK_UNSIGNED"));
+}
+
+#[test]
+fn webhook_verify_event_prints_the_verification() {
+    let body = body_file("event", br#"{"id":"ver_9","status":"NEED_REVIEW"}"#);
+    let headers = signed_headers(&body, "standard");
+    let mut args = verify_args(&headers, &body, "1700000000");
+    args.insert(2, "--event");
+    let output = veriscope(&args, None);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["verification"]["status"], "NEED_REVIEW");
+    assert_eq!(json["outcome"]["status"], "verified");
+}
+
+#[test]
+fn webhook_arguments_are_checked() {
+    let body = body_file("args", b"{}");
+    let output = veriscope(
+        &[
+            "webhook",
+            "verify",
+            "--secret",
+            SECRET,
+            "--header",
+            "no colon",
+            body.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let output = veriscope(
+        &[
+            "webhook",
+            "sign",
+            "--secret",
+            "whsec_%%",
+            "--id",
+            "m",
+            body.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("WEBHOOK_INVALID_SECRET"));
+    let output = veriscope(
+        &[
+            "webhook",
+            "sign",
+            "--secret",
+            SECRET,
+            "--scheme",
+            "md5",
+            body.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2));
 }

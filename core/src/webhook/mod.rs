@@ -46,7 +46,7 @@ pub use scheme::{
 };
 pub use secret::Secret;
 pub use sign::Signer;
-pub use verify::{Verifier, WebhookEvent, WebhookOutcome, parse_event};
+pub use verify::{Verifier, WebhookEvent, WebhookOutcome, now_unix, parse_event};
 
 /// Five minutes, the default tolerance between a webhook's timestamp and now.
 pub const DEFAULT_TOLERANCE_SECONDS: u64 = 300;
