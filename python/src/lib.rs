@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
 use veriscope::validate::{self, Limits};
-use veriscope::webhook::{HeaderMap, SignOptions, VerifyOptions};
+use veriscope::webhook::{HeaderMap, SignOptions, Verifier, VerifyOptions, now_unix};
 use veriscope::{Error, ErrorCode, ForgeryResponse, Verification, VerificationStatus};
 
 pyo3::create_exception!(
@@ -290,48 +290,78 @@ fn headers_arg(headers: &Bound<'_, PyAny>) -> PyResult<HeaderMap> {
     Ok(map)
 }
 
-/// Body bytes from `bytes`, `bytearray`, `memoryview` or `str` (UTF-8).
-fn body_arg(body: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    if let Ok(text) = body.cast::<PyString>() {
-        return Ok(text.extract::<String>()?.into_bytes());
+/// Body bytes from `bytes` (borrowed, no copy), `str` (UTF-8), or any
+/// buffer such as `bytearray` or `memoryview` (copied once).
+fn with_body<T>(body: &Bound<'_, PyAny>, use_body: impl FnOnce(&[u8]) -> T) -> PyResult<T> {
+    if let Ok(bytes) = body.cast::<PyBytes>() {
+        return Ok(use_body(bytes.as_bytes()));
     }
-    body.extract::<Vec<u8>>()
+    if let Ok(text) = body.cast::<PyString>() {
+        return Ok(use_body(text.extract::<String>()?.as_bytes()));
+    }
+    // memoryview() accepts only objects with the buffer protocol (not ints).
+    let copy = body
+        .py()
+        .import("builtins")?
+        .getattr("memoryview")?
+        .call1((body,))?
+        .call_method0("tobytes")?;
+    Ok(use_body(copy.cast::<PyBytes>()?.as_bytes()))
 }
 
-/// Verifies a webhook; `options` as `veriscope.webhooks.verify` builds them.
-#[pyfunction]
-fn webhook_verify<'py>(
-    py: Python<'py>,
-    body: &Bound<'py, PyAny>,
-    headers: &Bound<'py, PyAny>,
-    options: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let (body, headers, options) = (
-        body_arg(body)?,
-        headers_arg(headers)?,
-        json_text(py, options)?,
-    );
-    call(py, || {
-        VerifyOptions::from_json(&options)?.verify(&headers, &body)
-    })
+/// A reusable webhook verifier: secrets and settings parsed once.
+#[pyclass(module = "veriscope._native", name = "WebhookVerifier", frozen)]
+struct WebhookVerifier {
+    inner: Verifier,
 }
 
-/// Verifies a webhook and reads its verification object.
-#[pyfunction]
-fn webhook_verify_event<'py>(
-    py: Python<'py>,
-    body: &Bound<'py, PyAny>,
-    headers: &Bound<'py, PyAny>,
-    options: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let (body, headers, options) = (
-        body_arg(body)?,
-        headers_arg(headers)?,
-        json_text(py, options)?,
-    );
-    call(py, || {
-        VerifyOptions::from_json(&options)?.verify_event(&headers, &body)
-    })
+#[pymethods]
+impl WebhookVerifier {
+    /// `options` as `veriscope.webhooks.Verifier` builds them (without `now`).
+    #[new]
+    fn new(py: Python<'_>, options: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let options = json_text(py, options)?;
+        VerifyOptions::from_json(&options)
+            .and_then(|options| options.verifier())
+            .map(|inner| WebhookVerifier { inner })
+            .map_err(|err| to_py_err(py, err))
+    }
+
+    /// Verifies a webhook at `now` (Unix seconds; default: the system clock).
+    #[pyo3(signature = (body, headers, now=None))]
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        headers: &Bound<'py, PyAny>,
+        now: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let headers = headers_arg(headers)?;
+        let now = now
+            .map_or_else(now_unix, Ok)
+            .map_err(|err| to_py_err(py, err))?;
+        with_body(body, |body| {
+            call(py, || self.inner.verify_at(&headers, body, now))
+        })?
+    }
+
+    /// Verifies a webhook and reads its verification object.
+    #[pyo3(signature = (body, headers, now=None))]
+    fn verify_event<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        headers: &Bound<'py, PyAny>,
+        now: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let headers = headers_arg(headers)?;
+        let now = now
+            .map_or_else(now_unix, Ok)
+            .map_err(|err| to_py_err(py, err))?;
+        with_body(body, |body| {
+            call(py, || self.inner.verify_event_at(&headers, body, now))
+        })?
+    }
 }
 
 /// Signs a webhook body; returns the headers to send.
@@ -341,8 +371,9 @@ fn webhook_sign<'py>(
     body: &Bound<'py, PyAny>,
     options: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (body, options) = (body_arg(body)?, json_text(py, options)?);
-    call(py, || SignOptions::from_json(&options)?.sign(&body))
+    let options =
+        SignOptions::from_json(&json_text(py, options)?).map_err(|err| to_py_err(py, err))?;
+    with_body(body, |body| call(py, || options.sign(body)))?
 }
 
 #[pymodule]
@@ -362,8 +393,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(check_transition, module)?)?;
     module.add_function(wrap_pyfunction!(is_terminal, module)?)?;
     module.add_function(wrap_pyfunction!(allowed_transitions, module)?)?;
-    module.add_function(wrap_pyfunction!(webhook_verify, module)?)?;
-    module.add_function(wrap_pyfunction!(webhook_verify_event, module)?)?;
+    module.add_class::<WebhookVerifier>()?;
     module.add_function(wrap_pyfunction!(webhook_sign, module)?)?;
     Ok(())
 }

@@ -148,11 +148,12 @@ def check_transition(from_: VerificationStatus, to: VerificationStatus) -> None:
 def is_terminal(status: VerificationStatus) -> bool: ...
 def allowed_transitions(status: VerificationStatus) -> list[VerificationStatus]: ...
 
-def webhook_verify(body: Any, headers: Any, options: Mapping[str, Any]) -> dict[str, Any]:
-    """Low-level; use veriscope.webhooks.verify."""
+class WebhookVerifier:
+    """Low-level; use veriscope.webhooks.Verifier."""
 
-def webhook_verify_event(body: Any, headers: Any, options: Mapping[str, Any]) -> dict[str, Any]:
-    """Low-level; use veriscope.webhooks.verify_event."""
+    def __init__(self, options: Mapping[str, Any]) -> None: ...
+    def verify(self, body: Any, headers: Any, now: Optional[int] = None) -> dict[str, Any]: ...
+    def verify_event(self, body: Any, headers: Any, now: Optional[int] = None) -> dict[str, Any]: ...
 
 def webhook_sign(body: Any, options: Mapping[str, Any]) -> dict[str, str]:
     """Low-level; use veriscope.webhooks.sign."""

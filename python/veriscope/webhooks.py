@@ -35,20 +35,47 @@ Secrets = Union[str, Sequence[str]]
 DEFAULT_TOLERANCE_SECONDS = 300
 
 
-def _verify_options(
-    secret: Secrets,
-    tolerance_seconds: int,
-    scheme: Optional[str],
-    allow_unsigned: bool,
-    now: Optional[int],
-) -> dict[str, Any]:
-    return {
-        "secrets": [secret] if isinstance(secret, str) else list(secret),
-        "toleranceSeconds": tolerance_seconds,
-        "scheme": scheme,
-        "allowUnsigned": allow_unsigned,
-        "now": now,
-    }
+class Verifier:
+    """A reusable verifier: secrets and settings parsed once, then
+    :meth:`verify` per request. Thread-safe.
+
+    >>> verifier = Verifier("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    >>> headers = sign(b"{}", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", id="msg_1")
+    >>> verifier.verify(b"{}", headers)["status"]
+    'verified'
+    """
+
+    def __init__(
+        self,
+        secret: Secrets,
+        *,
+        tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+        scheme: Optional[str] = None,
+        allow_unsigned: bool = False,
+    ) -> None:
+        self._native = _native.WebhookVerifier(
+            {
+                "secrets": [secret] if isinstance(secret, str) else list(secret),
+                "toleranceSeconds": tolerance_seconds,
+                "scheme": scheme,
+                "allowUnsigned": allow_unsigned,
+            }
+        )
+
+    def verify(self, body: Body, headers: Headers, *, now: Optional[int] = None) -> dict[str, Any]:
+        """Verifies the raw ``body`` against ``headers``.
+
+        Returns ``{"status": "verified", "scheme", "id", "timestamp",
+        "secretIndex"}`` (or ``{"status": "unsigned"}`` when unsigned payloads
+        are allowed and none was signed); raises a :class:`WebhookError`
+        subclass otherwise. ``now`` is Unix seconds (default: the system clock).
+        """
+        return self._native.verify(body, headers, now)
+
+    def verify_event(self, body: Body, headers: Headers, *, now: Optional[int] = None) -> dict[str, Any]:
+        """Verifies like :meth:`verify`, then parses the body as the
+        verification object: returns ``{"outcome": {...}, "verification": {...}}``."""
+        return self._native.verify_event(body, headers, now)
 
 
 def verify(
@@ -61,14 +88,9 @@ def verify(
     allow_unsigned: bool = False,
     now: Optional[int] = None,
 ) -> dict[str, Any]:
-    """Verifies the raw ``body`` against ``headers``.
-
-    Returns ``{"status": "verified", "scheme", "id", "timestamp", "secretIndex"}``
-    (or ``{"status": "unsigned"}`` when ``allow_unsigned`` and no signature was
-    sent); raises a :class:`WebhookError` subclass otherwise.
-    """
-    options = _verify_options(secret, tolerance_seconds, scheme, allow_unsigned, now)
-    return _native.webhook_verify(body, headers, options)
+    """One-call :meth:`Verifier.verify`; keep a :class:`Verifier` to verify many."""
+    verifier = Verifier(secret, tolerance_seconds=tolerance_seconds, scheme=scheme, allow_unsigned=allow_unsigned)
+    return verifier.verify(body, headers, now=now)
 
 
 def verify_event(
@@ -81,10 +103,9 @@ def verify_event(
     allow_unsigned: bool = False,
     now: Optional[int] = None,
 ) -> dict[str, Any]:
-    """Verifies like :func:`verify`, then parses the body as the verification
-    object: returns ``{"outcome": {...}, "verification": {...}}``."""
-    options = _verify_options(secret, tolerance_seconds, scheme, allow_unsigned, now)
-    return _native.webhook_verify_event(body, headers, options)
+    """One-call :meth:`Verifier.verify_event`."""
+    verifier = Verifier(secret, tolerance_seconds=tolerance_seconds, scheme=scheme, allow_unsigned=allow_unsigned)
+    return verifier.verify_event(body, headers, now=now)
 
 
 def sign(
@@ -108,6 +129,7 @@ def sign(
 
 __all__ = [
     "DEFAULT_TOLERANCE_SECONDS",
+    "Verifier",
     "WebhookError",
     "WebhookInvalidSecretError",
     "WebhookMalformedHeaderError",

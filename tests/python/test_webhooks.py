@@ -121,3 +121,45 @@ def test_signatures_made_here_verify_with_the_reference_library():
         reference.verify(BODY, tampered)
     with pytest.raises(standardwebhooks.WebhookVerificationError):
         reference.verify(BODY + b"\n", headers)
+
+
+def test_a_reusable_verifier_accepts_bytes_bytearray_memoryview_and_text():
+    verifier = webhooks.Verifier(SECRET)
+    headers = signed()
+    for body in (BODY, bytearray(BODY), memoryview(BODY), BODY.decode()):
+        assert verifier.verify(body, headers, now=NOW)["status"] == "verified"
+    with pytest.raises(TypeError):
+        verifier.verify(12345, headers, now=NOW)
+
+
+def test_a_verifier_is_shared_safely_between_threads():
+    import threading
+
+    verifier = webhooks.Verifier(SECRET)
+    headers = signed()
+    failures = []
+
+    def work():
+        for i in range(300):
+            body = BODY if i % 2 == 0 else BODY + b" "
+            try:
+                verifier.verify(body, headers, now=NOW)
+                ok = i % 2 == 0
+            except webhooks.WebhookSignatureMismatchError:
+                ok = i % 2 == 1
+            if not ok:
+                failures.append(i)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+def test_invalid_verifier_settings_fail_at_construction():
+    with pytest.raises(webhooks.WebhookInvalidSecretError):
+        webhooks.Verifier([])
+    with pytest.raises(veriscope.InvalidArgumentError):
+        webhooks.Verifier(SECRET, scheme="md5")

@@ -1,0 +1,101 @@
+"""Merges a benchmark run (criterion estimates plus the peers' JSON lines)
+into a table, prints it, and writes it into docs/benchmarks.md between the
+section's markers."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def criterion_ns(group: str, function: str, parameter: str) -> float:
+    path = ROOT / "target" / "criterion" / group / function / parameter / "new" / "estimates.json"
+    return json.loads(path.read_text())["median"]["point_estimate"]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; {rustc}; Python {platform.python_version()}"
+
+
+def fmt_time(ns: float) -> str:
+    return f"{ns / 1000:.2f} µs" if ns < 1e6 else f"{ns / 1e6:.2f} ms"
+
+
+def webhooks(results_path: str) -> str:
+    peers: dict[str, float] = {}
+    for line in Path(results_path).read_text().splitlines():
+        if line.strip():
+            peers.update(json.loads(line))
+    rows = []
+    for size in ("1KB", "64KB"):
+        hmac = criterion_ns("webhook", "hmac_sha256", size)
+        native = criterion_ns("webhook", "verify", size)
+        python_ref = peers[f"python-standardwebhooks/{size}"]
+        entries = [
+            ("raw HMAC-SHA256 (Rust `hmac`+`sha2`, the bound)", hmac),
+            ("**Veriscope, native Rust**", native),
+            ("Veriscope, Python door (abi3 wheel)", peers[f"python-veriscope/{size}"]),
+            ("Veriscope, WASM door in Node", peers[f"node-veriscope-wasm/{size}"]),
+            ("PyPI `standardwebhooks` 1.1.0 (reference)", python_ref),
+            ("npm `standardwebhooks` 1.0.0 (reference)", peers[f"node-standardwebhooks/{size}"]),
+        ]
+        for name, ns in entries:
+            rows.append(
+                f"| {size} | {name} | {fmt_time(ns)} | {1e9 / ns:,.0f} | {python_ref / ns:.2f}x | {ns / hmac:.2f}x |"
+            )
+    table = "\n".join(
+        [
+            "| body | implementation | time per verification | verifications/s | speed vs Python reference | time vs raw HMAC |",
+            "|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+    return (
+        f"Measured {datetime.now(tz=timezone.utc):%Y-%m-%d} by `scripts/bench webhooks` on {machine()}.\n"
+        "One thread; Standard Webhooks scheme, one secret, one signature; medians (criterion) or best of 5 rounds "
+        "(Python `timeit`, Node `hrtime`). The Python reference is timed with `json_parse=False`, so both sides "
+        "only verify.\n\n" + table + "\n"
+    )
+
+
+def write_section(name: str, body: str) -> None:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    block = f"{start}\n{body}{end}"
+    if start in text:
+        before, rest = text.split(start, 1)
+        _, after = rest.split(end, 1)
+        text = before + block + after
+    else:
+        text = text.rstrip("\n") + f"\n\n## {name.capitalize()}\n\n{block}\n"
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(text)
+
+
+def main() -> None:
+    name, results = sys.argv[1], sys.argv[2]
+    body = {"webhooks": webhooks}[name](results)
+    print(body)
+    write_section(name, body)
+    print(f"written to {DOC.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
