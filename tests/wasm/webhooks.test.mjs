@@ -90,3 +90,13 @@ test("signatures made here verify with the reference library; tampering fails th
     WebhookVerificationError,
   );
 });
+
+test("a reusable WebhookVerifier verifies many payloads and reports failures", () => {
+  const verifier = new veriscope.WebhookVerifier({ secret: SECRET, toleranceSeconds: 60 });
+  const headers = veriscope.webhookSign(BODY, { secret: SECRET, id: "msg_1", timestamp: NOW });
+  assert.equal(verifier.verify(BODY, headers, NOW + 60).status, "verified");
+  assert.equal(verifier.verifyEvent(BODY, headers, NOW).verification.id, "ver_1");
+  assert.throws(() => verifier.verify(BODY, headers, NOW + 61), { code: "WEBHOOK_TIMESTAMP_TOO_OLD" });
+  assert.throws(() => new veriscope.WebhookVerifier({ secrets: [] }), { code: "WEBHOOK_INVALID_SECRET" });
+  verifier.free();
+});

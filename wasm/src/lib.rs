@@ -346,3 +346,55 @@ pub fn webhook_sign(
     options.set_timestamp_if_absent(js_now());
     answer(options.sign(&body))
 }
+
+/// A reusable webhook verifier: secrets and settings parsed once.
+#[wasm_bindgen(js_name = WebhookVerifier)]
+#[derive(Debug)]
+pub struct WebhookVerifier {
+    inner: veriscope::webhook::Verifier,
+}
+
+#[wasm_bindgen(js_class = WebhookVerifier)]
+impl WebhookVerifier {
+    /// `options` as for `webhookVerify`; `now` is ignored here (pass it per call).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "WebhookVerifyOptions")] options: JsValue,
+    ) -> Result<WebhookVerifier, JsValue> {
+        let inner = verify_options(&options)?
+            .verifier()
+            .map_err(|err| to_js_error(&err))?;
+        Ok(WebhookVerifier { inner })
+    }
+
+    /// Verifies a webhook at `now` (Unix seconds; default `Date.now()`).
+    #[wasm_bindgen(unchecked_return_type = "WebhookOutcome")]
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
+        now: Option<f64>,
+    ) -> Result<JsValue, JsValue> {
+        let (body, headers) = (body_arg(&body)?, headers_arg(&headers)?);
+        answer(
+            self.inner
+                .verify_at(&headers, &body, now.map_or_else(js_now, |now| now as i64)),
+        )
+    }
+
+    /// Verifies a webhook, then reads its body as the verification object.
+    #[wasm_bindgen(js_name = verifyEvent, unchecked_return_type = "WebhookEvent")]
+    pub fn verify_event(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
+        now: Option<f64>,
+    ) -> Result<JsValue, JsValue> {
+        let (body, headers) = (body_arg(&body)?, headers_arg(&headers)?);
+        answer(self.inner.verify_event_at(
+            &headers,
+            &body,
+            now.map_or_else(js_now, |now| now as i64),
+        ))
+    }
+}
