@@ -148,13 +148,13 @@ impl Verifier {
                 });
             }
         }
+        let secrets = match self.secrets.len() {
+            1 => "the secret".to_owned(),
+            count => format!("any of the {count} secrets"),
+        };
         Err(Error::new(
             ErrorCode::WebhookSignatureMismatch,
-            format!(
-                "no {scheme} signature matched any of the {} secret{}",
-                self.secrets.len(),
-                if self.secrets.len() == 1 { "" } else { "s" }
-            ),
+            format!("no {scheme} signature matched {secrets}"),
         ))
     }
 
