@@ -203,6 +203,61 @@ unsafe fn limits_arg<'a>(limits: *const VsLimits) -> std::borrow::Cow<'a, Limits
     }
 }
 
+/// One text argument in, the JSON of `work`'s answer out: the shape of most calls.
+///
+/// # Safety
+/// `text` NULL or NUL-terminated; `out_json` NULL or valid for writes.
+unsafe fn text_to_json<T: serde::Serialize>(
+    text: *const c_char,
+    name: &str,
+    out_json: *mut *mut c_char,
+    work: impl FnOnce(&str) -> Result<T, Error>,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per the caller's contract.
+        let (out, text) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(text, name)?,
+            )
+        };
+        give_json(out, veriscope::to_json(&work(text)?));
+        Ok(())
+    })
+}
+
+/// The arguments every webhook verification takes, parsed, then `work`'s JSON out.
+///
+/// # Safety
+/// As `vs_webhook_verify`.
+unsafe fn webhook_to_json<T: serde::Serialize>(
+    options_json: *const c_char,
+    headers_json: *const c_char,
+    body: *const u8,
+    len: usize,
+    out_json: *mut *mut c_char,
+    work: impl FnOnce(VerifyOptions, HeaderMap, &[u8]) -> Result<T, Error>,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per the caller's contract.
+        let (out, options, headers, body) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                text_arg(options_json, "options_json")?,
+                text_arg(headers_json, "headers_json")?,
+                bytes_arg(body, len, "body")?,
+            )
+        };
+        let answer = work(
+            VerifyOptions::from_json(options)?,
+            HeaderMap::from_json(headers)?,
+            body,
+        )?;
+        give_json(out, veriscope::to_json(&answer));
+        Ok(())
+    })
+}
+
 fn give_json(out: &mut *mut c_char, json: String) {
     *out = c_string(json).into_raw();
 }
@@ -418,21 +473,14 @@ pub unsafe extern "C" fn vs_check_document_url(
     url: *const c_char,
     out_json: *mut *mut c_char,
 ) -> VsStatus {
-    run(|| {
-        // SAFETY: per this function's contract.
-        let (out, url, limits) = unsafe {
-            (
-                out_arg(out_json, "out_json", ptr::null_mut())?,
-                text_arg(url, "url")?,
-                limits_arg(limits),
-            )
-        };
-        give_json(
-            out,
-            veriscope::to_json(&validate::check_document_url(url, &limits)?),
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    let limits = unsafe { limits_arg(limits) };
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_to_json(url, "url", out_json, |url| {
+            validate::check_document_url(url, &limits)
+        })
+    }
 }
 
 /// Checks the JSON body of the forgery API's `POST /api/v1/verify`
@@ -446,21 +494,14 @@ pub unsafe extern "C" fn vs_check_verify_request(
     body: *const c_char,
     out_json: *mut *mut c_char,
 ) -> VsStatus {
-    run(|| {
-        // SAFETY: per this function's contract.
-        let (out, body, limits) = unsafe {
-            (
-                out_arg(out_json, "out_json", ptr::null_mut())?,
-                text_arg(body, "body")?,
-                limits_arg(limits),
-            )
-        };
-        give_json(
-            out,
-            veriscope::to_json(&validate::check_verify_request(body, &limits)?),
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    let limits = unsafe { limits_arg(limits) };
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_to_json(body, "body", out_json, |body| {
+            validate::check_verify_request(body, &limits)
+        })
+    }
 }
 
 /// Checks a create-verification body against the service catalogue; every
@@ -475,21 +516,14 @@ pub unsafe extern "C" fn vs_check_create_verification(
     body: *const c_char,
     out_json: *mut *mut c_char,
 ) -> VsStatus {
-    run(|| {
-        // SAFETY: per this function's contract.
-        let (out, body, limits) = unsafe {
-            (
-                out_arg(out_json, "out_json", ptr::null_mut())?,
-                text_arg(body, "body")?,
-                limits_arg(limits),
-            )
-        };
-        give_json(
-            out,
-            veriscope::to_json(&validate::check_create_verification(body, &limits)?),
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    let limits = unsafe { limits_arg(limits) };
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_to_json(body, "body", out_json, |body| {
+            validate::check_create_verification(body, &limits)
+        })
+    }
 }
 
 /// Parses a verification object (as the API returns it) and writes it back
@@ -502,18 +536,12 @@ pub unsafe extern "C" fn vs_parse_verification(
     json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> VsStatus {
-    run(|| {
-        // SAFETY: per this function's contract.
-        let (out, json) = unsafe {
-            (
-                out_arg(out_json, "out_json", ptr::null_mut())?,
-                text_arg(json, "json")?,
-            )
-        };
-        let verification: Verification = veriscope::from_json(json, "verification object")?;
-        give_json(out, veriscope::to_json(&verification));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_to_json(json, "json", out_json, |json| {
+            veriscope::from_json::<Verification>(json, "verification object")
+        })
+    }
 }
 
 /// Parses a forgery API response (`{"data": {...}}`) and writes it back.
@@ -525,18 +553,12 @@ pub unsafe extern "C" fn vs_parse_forgery_response(
     json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> VsStatus {
-    run(|| {
-        // SAFETY: per this function's contract.
-        let (out, json) = unsafe {
-            (
-                out_arg(out_json, "out_json", ptr::null_mut())?,
-                text_arg(json, "json")?,
-            )
-        };
-        let response: ForgeryResponse = veriscope::from_json(json, "forgery response")?;
-        give_json(out, veriscope::to_json(&response));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_to_json(json, "json", out_json, |json| {
+            veriscope::from_json::<ForgeryResponse>(json, "forgery response")
+        })
+    }
 }
 
 /// The service catalogue, as `GET /services` returns it.
@@ -610,17 +632,12 @@ pub unsafe extern "C" fn vs_status_allowed_transitions(
     status: *const c_char,
     out_json: *mut *mut c_char,
 ) -> VsStatus {
-    run(|| {
-        // SAFETY: per this function's contract.
-        let (out, status) = unsafe {
-            (
-                out_arg(out_json, "out_json", ptr::null_mut())?,
-                status_arg(status, "status")?,
-            )
-        };
-        give_json(out, veriscope::to_json(status.allowed_transitions()));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_to_json(status, "status", out_json, |status| {
+            Ok(status.parse::<VerificationStatus>()?.allowed_transitions())
+        })
+    }
 }
 
 /// Verifies a webhook. `options_json`: `{"secrets": ["whsec_…", …] | "secret":
@@ -642,21 +659,17 @@ pub unsafe extern "C" fn vs_webhook_verify(
     len: usize,
     out_json: *mut *mut c_char,
 ) -> VsStatus {
-    run(|| {
-        // SAFETY: per this function's contract.
-        let (out, options, headers, body) = unsafe {
-            (
-                out_arg(out_json, "out_json", ptr::null_mut())?,
-                text_arg(options_json, "options_json")?,
-                text_arg(headers_json, "headers_json")?,
-                bytes_arg(body, len, "body")?,
-            )
-        };
-        let outcome =
-            VerifyOptions::from_json(options)?.verify(&HeaderMap::from_json(headers)?, body)?;
-        give_json(out, veriscope::to_json(&outcome));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        webhook_to_json(
+            options_json,
+            headers_json,
+            body,
+            len,
+            out_json,
+            |options, headers, body| options.verify(&headers, body),
+        )
+    }
 }
 
 /// Verifies a webhook like `vs_webhook_verify`, then reads its body as the
@@ -672,21 +685,17 @@ pub unsafe extern "C" fn vs_webhook_verify_event(
     len: usize,
     out_json: *mut *mut c_char,
 ) -> VsStatus {
-    run(|| {
-        // SAFETY: per this function's contract.
-        let (out, options, headers, body) = unsafe {
-            (
-                out_arg(out_json, "out_json", ptr::null_mut())?,
-                text_arg(options_json, "options_json")?,
-                text_arg(headers_json, "headers_json")?,
-                bytes_arg(body, len, "body")?,
-            )
-        };
-        let event = VerifyOptions::from_json(options)?
-            .verify_event(&HeaderMap::from_json(headers)?, body)?;
-        give_json(out, veriscope::to_json(&event));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        webhook_to_json(
+            options_json,
+            headers_json,
+            body,
+            len,
+            out_json,
+            |options, headers, body| options.verify_event(&headers, body),
+        )
+    }
 }
 
 /// Signs a webhook body. `options_json`: `{"secrets": … | "secret": …,

@@ -336,13 +336,7 @@ impl WebhookVerifier {
         headers: &Bound<'py, PyAny>,
         now: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let headers = headers_arg(headers)?;
-        let now = now
-            .map_or_else(now_unix, Ok)
-            .map_err(|err| to_py_err(py, err))?;
-        with_body(body, |body| {
-            call(py, || self.inner.verify_at(&headers, body, now))
-        })?
+        self.check(py, body, headers, now, Verifier::verify_at)
     }
 
     /// Verifies a webhook and reads its verification object.
@@ -354,12 +348,26 @@ impl WebhookVerifier {
         headers: &Bound<'py, PyAny>,
         now: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        self.check(py, body, headers, now, Verifier::verify_event_at)
+    }
+}
+
+impl WebhookVerifier {
+    /// Converts the arguments, runs `work` without the GIL, converts its answer.
+    fn check<'py, T: serde::Serialize + Send>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        headers: &Bound<'py, PyAny>,
+        now: Option<i64>,
+        work: impl FnOnce(&Verifier, &HeaderMap, &[u8], i64) -> Result<T, Error> + Send,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let headers = headers_arg(headers)?;
         let now = now
             .map_or_else(now_unix, Ok)
             .map_err(|err| to_py_err(py, err))?;
         with_body(body, |body| {
-            call(py, || self.inner.verify_event_at(&headers, body, now))
+            call(py, || work(&self.inner, &headers, body, now))
         })?
     }
 }

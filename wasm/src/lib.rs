@@ -375,10 +375,11 @@ impl WebhookVerifier {
         #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
         now: Option<f64>,
     ) -> Result<JsValue, JsValue> {
-        let (body, headers) = (body_arg(&body)?, headers_arg(&headers)?);
-        answer(
-            self.inner
-                .verify_at(&headers, &body, now.map_or_else(js_now, |now| now as i64)),
+        self.check(
+            &body,
+            &headers,
+            now,
+            veriscope::webhook::Verifier::verify_at,
         )
     }
 
@@ -390,8 +391,27 @@ impl WebhookVerifier {
         #[wasm_bindgen(unchecked_param_type = "WebhookHeaders")] headers: JsValue,
         now: Option<f64>,
     ) -> Result<JsValue, JsValue> {
-        let (body, headers) = (body_arg(&body)?, headers_arg(&headers)?);
-        answer(self.inner.verify_event_at(
+        self.check(
+            &body,
+            &headers,
+            now,
+            veriscope::webhook::Verifier::verify_event_at,
+        )
+    }
+}
+
+impl WebhookVerifier {
+    /// Converts the arguments, runs `work`, converts its answer.
+    fn check<T: serde::Serialize>(
+        &self,
+        body: &JsValue,
+        headers: &JsValue,
+        now: Option<f64>,
+        work: impl FnOnce(&veriscope::webhook::Verifier, &HeaderMap, &[u8], i64) -> Result<T, Error>,
+    ) -> Result<JsValue, JsValue> {
+        let (body, headers) = (body_arg(body)?, headers_arg(headers)?);
+        answer(work(
+            &self.inner,
             &headers,
             &body,
             now.map_or_else(js_now, |now| now as i64),

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::limits::Limits;
-use super::problems::{Problems, join};
+use super::problems::{Problems, join, parse_body};
 use super::url::check_https_url;
 use super::verify_request::json_type;
 use crate::error::{Error, Problem, Result};
@@ -21,12 +21,7 @@ const TOP_LEVEL_FIELDS: [&str; 6] = [
 
 /// Parses and checks a create-verification body given as JSON text.
 pub fn check_create_verification(body: &str, limits: &Limits) -> Result<CreateVerificationRequest> {
-    let value: Value = serde_json::from_str(body).map_err(|err| {
-        Error::validation(vec![Problem::new(
-            "",
-            format!("body is not valid JSON: {err}"),
-        )])
-    })?;
+    let value = parse_body(body)?;
     check_create_verification_value(&value, limits)
 }
 

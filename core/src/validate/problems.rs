@@ -1,6 +1,8 @@
 //! Collects every problem of an input before failing, so that one round trip
 //! tells a caller all that is wrong.
 
+use serde_json::Value;
+
 use crate::error::{Error, Problem};
 
 /// An accumulator of [`Problem`]s.
@@ -29,4 +31,14 @@ pub(crate) fn join(parent: &str, child: &str) -> String {
     } else {
         format!("{parent}.{child}")
     }
+}
+
+/// A request body as JSON; invalid JSON is a `VALIDATION_ERROR` on the body.
+pub(crate) fn parse_body(body: &str) -> Result<Value, Error> {
+    serde_json::from_str(body).map_err(|err| {
+        Error::validation(vec![Problem::new(
+            "",
+            format!("body is not valid JSON: {err}"),
+        )])
+    })
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::document::{DecodedDocument, decode_document_base64};
 use super::limits::Limits;
-use super::problems::Problems;
+use super::problems::{Problems, parse_body};
 use super::url::{DocumentUrl, check_document_url};
 use crate::error::{Error, Problem, Result};
 
@@ -31,12 +31,7 @@ impl Serialize for VerifyRequest {
 /// Checks a JSON verify body: exactly one of `document` (base64 string) and
 /// `documentUrl` (HTTPS string), no other fields, then the chosen input.
 pub fn check_verify_request(body: &str, limits: &Limits) -> Result<VerifyRequest> {
-    let value: Value = serde_json::from_str(body).map_err(|err| {
-        Error::validation(vec![Problem::new(
-            "",
-            format!("body is not valid JSON: {err}"),
-        )])
-    })?;
+    let value = parse_body(body)?;
     let Value::Object(fields) = value else {
         return Err(Error::validation(vec![Problem::new(
             "",
