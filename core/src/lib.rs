@@ -33,6 +33,7 @@
 pub mod error;
 pub mod media;
 pub mod model;
+pub mod mrz;
 pub mod validate;
 pub mod webhook;
 
