@@ -255,6 +255,31 @@ enum VsStatus vs_webhook_sign(const char *options_json,
                               size_t len,
                               char **out_json);
 
+// Parses and checks machine-readable-zone text (TD1, TD2, TD3, MRV-A,
+// MRV-B; lines separated by newlines, spaces ignored). `today`
+// (`YYYY-MM-DD`, or NULL for the system clock) decides the century of
+// two-digit years. `*out_json` holds the fields, every check digit, and the
+// findings (`"valid": false` when a check fails); text that is no MRZ is
+// `VS_STATUS_VALIDATION_ERROR`.
+//
+// # Safety
+// `text` NUL-terminated; `today` NULL or NUL-terminated; `out_json` valid for writes.
+enum VsStatus vs_mrz_parse(const char *text, const char *today, char **out_json);
+
+// Parses an Indonesian NIK and compares it with claimed fields.
+// `claims_json`: NULL, or `{"birthDate": "YYYY-MM-DD", "sex":
+// "male"|"female", "province": "31"|"DKI Jakarta"}`. `*out_json` holds the
+// decoded NIK with `findings` and `valid`; a structurally invalid NIK is
+// `VS_STATUS_VALIDATION_ERROR` listing every problem.
+//
+// # Safety
+// `nik` NUL-terminated; `claims_json` and `today` NULL or NUL-terminated;
+// `out_json` valid for writes.
+enum VsStatus vs_nik_check(const char *nik,
+                           const char *claims_json,
+                           const char *today,
+                           char **out_json);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

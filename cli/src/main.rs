@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use veriscope::mrz;
 use veriscope::validate::{self, Limits};
 use veriscope::webhook::{HeaderMap, Scheme, Secret, Signer, Verifier};
 use veriscope::{Error, ErrorCode, VerificationStatus};
@@ -18,7 +19,7 @@ use veriscope::{Error, ErrorCode, VerificationStatus};
 const EXIT_CODES: &str = "EXIT CODES:
   0  success
   1  input rejected (VALIDATION_ERROR, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, INVALID_TRANSITION,
-     and every WEBHOOK_* code: the webhook is not verified)
+     every WEBHOOK_* code: the webhook is not verified; an MRZ or NIK with findings)
   2  bad usage or unreadable input (INVALID_ARGUMENT)
   3  remote failure (UNAUTHORIZED, TRIAL_EXHAUSTED, FETCH_FAILED, RATE_LIMITED, CAP_EXCEEDED, NOT_FOUND)
   4  internal error";
@@ -52,6 +53,34 @@ enum Command {
     Webhook {
         #[command(subcommand)]
         action: WebhookAction,
+    },
+    /// Parse and check a machine-readable zone given as text (FILE, or - for
+    /// stdin); exit 0 only when every check passes.
+    Mrz {
+        /// MRZ text: 2 or 3 lines.
+        #[arg(long, value_name = "FILE")]
+        text: PathBuf,
+        /// Reference date for two-digit years (YYYY-MM-DD) [default: today].
+        #[arg(long)]
+        today: Option<String>,
+    },
+    /// Parse an Indonesian NIK and compare it with claimed fields; exit 0
+    /// only when it is valid and agrees.
+    Nik {
+        /// The 16-digit NIK (spaces, dots and dashes ignored).
+        nik: String,
+        /// Claimed date of birth, YYYY-MM-DD.
+        #[arg(long)]
+        birth_date: Option<String>,
+        /// Claimed sex: male or female.
+        #[arg(long)]
+        sex: Option<String>,
+        /// Claimed province: code (31) or name (DKI Jakarta).
+        #[arg(long)]
+        province: Option<String>,
+        /// Reference date for the birth year's century (YYYY-MM-DD) [default: today].
+        #[arg(long)]
+        today: Option<String>,
     },
     /// Print the service catalogue (as GET /services).
     Services,
@@ -314,6 +343,41 @@ fn webhook_command(action: WebhookAction) -> u8 {
     }
 }
 
+/// Prints a check's JSON; exits 1 when it found problems.
+fn emit_check<T: serde::Serialize>(result: Result<T, Error>, valid: impl Fn(&T) -> bool) -> u8 {
+    match result {
+        Ok(value) => {
+            println!("{}", veriscope::to_json(&value));
+            u8::from(!valid(&value))
+        }
+        Err(err) => emit(Err(err)),
+    }
+}
+
+fn nik_claims(
+    birth_date: Option<String>,
+    sex: Option<String>,
+    province: Option<String>,
+) -> Result<mrz::NikClaims, Error> {
+    let sex = match sex.as_deref() {
+        None => None,
+        Some("male" | "m" | "M") => Some(mrz::Sex::Male),
+        Some("female" | "f" | "F") => Some(mrz::Sex::Female),
+        Some(other) => {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                format!("--sex {other:?}: expected male or female"),
+            ));
+        }
+    };
+    let birth_date = birth_date.map(|text| text.parse()).transpose()?;
+    Ok(mrz::NikClaims {
+        birth_date,
+        sex,
+        province,
+    })
+}
+
 fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Validate(args) => validate_command(&args),
@@ -347,6 +411,23 @@ fn run(cli: Cli) -> u8 {
             emit(outcome)
         }
         Command::Webhook { action } => webhook_command(action),
+        Command::Mrz { text, today } => emit_check(
+            (|| mrz::parse_mrz(&read_text(&text)?, mrz::reference_date(today.as_deref())?))(),
+            |mrz| mrz.valid,
+        ),
+        Command::Nik {
+            nik,
+            birth_date,
+            sex,
+            province,
+            today,
+        } => emit_check(
+            (|| {
+                let claims = nik_claims(birth_date, sex, province)?;
+                mrz::check_nik_text(&nik, &claims, mrz::reference_date(today.as_deref())?)
+            })(),
+            |report| report.valid,
+        ),
         Command::Services => emit(Ok(veriscope::to_json(&veriscope::model::catalogue()))),
         Command::Errors => emit(Ok(veriscope::to_json(&veriscope::error_codes()))),
     }

@@ -29,10 +29,24 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
-/// The CLI's flags for a fixture's limits file, which the fixtures write in JSON.
-fn limit_flags(limits: &str) -> Vec<String> {
+/// The CLI's flags for a fixture's options file (limits, or NIK claims).
+fn option_flags(operation: &str, options: &str) -> Vec<String> {
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join(limits)).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join(options)).unwrap()).unwrap();
+    if operation == "nik" {
+        let mut flags = Vec::new();
+        for (key, flag) in [
+            ("birthDate", "--birth-date"),
+            ("birth_date", "--birth-date"),
+            ("sex", "--sex"),
+            ("province", "--province"),
+        ] {
+            if let Some(value) = json.get(key) {
+                flags.extend([flag.to_owned(), value.as_str().unwrap().to_owned()]);
+            }
+        }
+        return flags;
+    }
     let inline = json
         .get("max_inline_bytes")
         .or_else(|| json.get("maxInlineBytes"))
@@ -49,7 +63,7 @@ fn shared_fixtures_print_the_same_json_as_every_door() {
         .filter(|l| !l.starts_with('#') && !l.is_empty())
     {
         let fields: Vec<&str> = line.split('\t').collect();
-        let [operation, input, limits, expected] = fields[..] else {
+        let [operation, input, options, expected] = fields[..] else {
             panic!("bad index line {line}")
         };
         let path = fixtures().join(input);
@@ -68,24 +82,37 @@ fn shared_fixtures_print_the_same_json_as_every_door() {
             "create-verification" => {
                 vec!["request".into(), "create-verification".into(), path.into()]
             }
+            "mrz" => vec![
+                "mrz".into(),
+                "--text".into(),
+                path.into(),
+                "--today".into(),
+                "2026-11-22".into(),
+            ],
+            "nik" => vec![
+                "nik".into(),
+                std::fs::read_to_string(fixtures().join(input)).unwrap(),
+                "--today".into(),
+                "2026-11-22".into(),
+            ],
             _ => continue,
         };
-        if limits != "-" {
-            args.extend(limit_flags(limits));
+        if options != "-" {
+            args.extend(option_flags(operation, options));
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let output = veriscope(&args, None);
         let want = std::fs::read_to_string(fixtures().join(expected)).unwrap();
         assert_eq!(stdout(&output), want, "{input}");
-        let is_error = want.starts_with("{\"error\"");
+        let rejected = want.starts_with("{\"error\"") || want.contains("\"valid\":false");
         assert_eq!(
             output.status.code(),
-            Some(if is_error { 1 } else { 0 }),
+            Some(u8::from(rejected).into()),
             "{input}"
         );
         ran += 1;
     }
-    assert!(ran >= 40, "only {ran} fixtures ran");
+    assert!(ran >= 55, "only {ran} fixtures ran");
 }
 
 #[test]

@@ -2,8 +2,9 @@
 //! Rust API. Every door runs the same cases and must print the same bytes.
 //!
 //! Layout: one folder per operation; in it, each input file `<case>.<ext>`,
-//! optionally `<case>.limits.json`, and `<case>.expected.json` holding the
-//! result JSON or the error body. `index.tsv` lists every case for the doors
+//! optionally `<case>.options.json` (validation limits, or NIK claims), and
+//! `<case>.expected.json` holding the result JSON or the error body. MRZ and
+//! NIK cases are read as of [`FIXTURE_TODAY`]. `index.tsv` lists every case for the doors
 //! that cannot list folders (the browser). `VERISCOPE_BLESS=1 cargo test`
 //! rewrites the expected files and the index from the current behaviour.
 
@@ -12,10 +13,14 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use veriscope::mrz::{self, Date, NikClaims};
 use veriscope::validate::{self, Limits};
 use veriscope::{ForgeryResponse, Verification};
 
-const OPERATIONS: [&str; 7] = [
+/// The date every door passes as "today" for MRZ and NIK fixtures.
+const FIXTURE_TODAY: &str = "2026-11-22";
+
+const OPERATIONS: [&str; 9] = [
     "document-bytes",
     "document-base64",
     "document-url",
@@ -23,6 +28,8 @@ const OPERATIONS: [&str; 7] = [
     "create-verification",
     "verification",
     "forgery-response",
+    "mrz",
+    "nik",
 ];
 
 fn fixtures_dir() -> PathBuf {
@@ -32,12 +39,12 @@ fn fixtures_dir() -> PathBuf {
 struct Case {
     operation: &'static str,
     input: String,
-    limits: Option<String>,
+    options: Option<String>,
     expected: String,
 }
 
 fn is_input(name: &str) -> bool {
-    !name.ends_with(".expected.json") && !name.ends_with(".limits.json")
+    !name.ends_with(".expected.json") && !name.ends_with(".options.json")
 }
 
 fn stem(name: &str) -> &str {
@@ -63,10 +70,10 @@ fn cases() -> Vec<Case> {
         );
         for name in names {
             let stem = stem(&name);
-            let limits = format!("{operation}/{stem}.limits.json");
+            let options = format!("{operation}/{stem}.options.json");
             cases.push(Case {
                 operation,
-                limits: root.join(&limits).exists().then_some(limits),
+                options: root.join(&options).exists().then_some(options),
                 expected: format!("{operation}/{stem}.expected.json"),
                 input: format!("{operation}/{name}"),
             });
@@ -78,9 +85,15 @@ fn cases() -> Vec<Case> {
 fn run(case: &Case) -> String {
     let root = fixtures_dir();
     let bytes = fs::read(root.join(&case.input)).unwrap();
-    let limits = case.limits.as_ref().map_or_else(Limits::default, |path| {
-        Limits::from_json(&fs::read_to_string(root.join(path)).unwrap()).unwrap()
-    });
+    let options = case
+        .options
+        .as_ref()
+        .map(|path| fs::read_to_string(root.join(path)).unwrap());
+    let limits = match (case.operation, options.as_deref()) {
+        ("nik", _) | (_, None) => Limits::default(),
+        (_, Some(text)) => Limits::from_json(text).unwrap(),
+    };
+    let today: Date = FIXTURE_TODAY.parse().unwrap();
     let text = || String::from_utf8(bytes.clone()).expect("text fixture is UTF-8");
     let result = match case.operation {
         "document-bytes" => {
@@ -102,6 +115,13 @@ fn run(case: &Case) -> String {
             .map(|v| veriscope::to_json(&v)),
         "forgery-response" => veriscope::from_json::<ForgeryResponse>(&text(), "forgery response")
             .map(|v| veriscope::to_json(&v)),
+        "mrz" => mrz::parse_mrz(&text(), today).map(|v| veriscope::to_json(&v)),
+        "nik" => {
+            let claims = options.as_deref().map_or_else(NikClaims::default, |text| {
+                NikClaims::from_json(text).unwrap()
+            });
+            mrz::check_nik_text(&text(), &claims, today).map(|v| veriscope::to_json(&v))
+        }
         other => unreachable!("unknown operation {other}"),
     };
     result.unwrap_or_else(|err| err.to_json())
@@ -109,13 +129,13 @@ fn run(case: &Case) -> String {
 
 fn index(cases: &[Case]) -> String {
     let mut index = String::from(
-        "# operation\tinput\tlimits\texpected (generated; see core/tests/fixtures.rs)\n",
+        "# operation\tinput\toptions\texpected (generated; see core/tests/fixtures.rs)\n",
     );
     for case in cases {
-        let limits = case.limits.as_deref().unwrap_or("-");
+        let options = case.options.as_deref().unwrap_or("-");
         index.push_str(&format!(
             "{}\t{}\t{}\t{}\n",
-            case.operation, case.input, limits, case.expected
+            case.operation, case.input, options, case.expected
         ));
     }
     index

@@ -729,6 +729,78 @@ pub unsafe extern "C" fn vs_webhook_sign(
     })
 }
 
+/// `today` as `YYYY-MM-DD`, or the system clock's date when NULL.
+///
+/// # Safety
+/// `today` NULL or NUL-terminated.
+unsafe fn today_arg(today: *const c_char) -> Result<veriscope::mrz::Date, Error> {
+    let text = if today.is_null() {
+        None
+    } else {
+        // SAFETY: per the caller's contract.
+        Some(unsafe { text_arg(today, "today")? })
+    };
+    veriscope::mrz::reference_date(text)
+}
+
+/// Parses and checks machine-readable-zone text (TD1, TD2, TD3, MRV-A,
+/// MRV-B; lines separated by newlines, spaces ignored). `today`
+/// (`YYYY-MM-DD`, or NULL for the system clock) decides the century of
+/// two-digit years. `*out_json` holds the fields, every check digit, and the
+/// findings (`"valid": false` when a check fails); text that is no MRZ is
+/// `VS_STATUS_VALIDATION_ERROR`.
+///
+/// # Safety
+/// `text` NUL-terminated; `today` NULL or NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_mrz_parse(
+    text: *const c_char,
+    today: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    // SAFETY: per this function's contract.
+    let today = unsafe { today_arg(today) };
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_to_json(text, "text", out_json, |text| {
+            veriscope::mrz::parse_mrz(text, today?)
+        })
+    }
+}
+
+/// Parses an Indonesian NIK and compares it with claimed fields.
+/// `claims_json`: NULL, or `{"birthDate": "YYYY-MM-DD", "sex":
+/// "male"|"female", "province": "31"|"DKI Jakarta"}`. `*out_json` holds the
+/// decoded NIK with `findings` and `valid`; a structurally invalid NIK is
+/// `VS_STATUS_VALIDATION_ERROR` listing every problem.
+///
+/// # Safety
+/// `nik` NUL-terminated; `claims_json` and `today` NULL or NUL-terminated;
+/// `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_nik_check(
+    nik: *const c_char,
+    claims_json: *const c_char,
+    today: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    // SAFETY: per this function's contract.
+    let today = unsafe { today_arg(today) };
+    let claims = if claims_json.is_null() {
+        Ok(veriscope::mrz::NikClaims::default())
+    } else {
+        // SAFETY: per this function's contract.
+        unsafe { text_arg(claims_json, "claims_json") }
+            .and_then(veriscope::mrz::NikClaims::from_json)
+    };
+    // SAFETY: per this function's contract.
+    unsafe {
+        text_to_json(nik, "nik", out_json, |nik| {
+            veriscope::mrz::check_nik_text(nik, &claims?, today?)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

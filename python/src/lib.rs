@@ -384,6 +384,49 @@ fn webhook_sign<'py>(
     with_body(body, |body| call(py, || options.sign(body)))?
 }
 
+/// `None` (system clock), `"YYYY-MM-DD"`, or a `datetime.date`.
+fn today_arg(py: Python<'_>, today: Option<&Bound<'_, PyAny>>) -> PyResult<veriscope::mrz::Date> {
+    let text: Option<String> = match today.filter(|t| !t.is_none()) {
+        None => None,
+        Some(value) if value.hasattr("isoformat")? => {
+            Some(value.call_method0("isoformat")?.extract()?)
+        }
+        Some(value) => Some(value.extract()?),
+    };
+    veriscope::mrz::reference_date(text.as_deref()).map_err(|err| to_py_err(py, err))
+}
+
+/// Parses and checks MRZ text; `today` decides the century of two-digit years.
+#[pyfunction]
+#[pyo3(signature = (text, *, today=None))]
+fn parse_mrz<'py>(
+    py: Python<'py>,
+    text: &str,
+    today: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let today = today_arg(py, today)?;
+    call(py, || veriscope::mrz::parse_mrz(text, today))
+}
+
+/// Parses a KTP NIK and compares it with claimed fields (a mapping with
+/// `birth_date`, `sex`, `province`).
+#[pyfunction]
+#[pyo3(signature = (nik, claims=None, *, today=None))]
+fn check_nik<'py>(
+    py: Python<'py>,
+    nik: &str,
+    claims: Option<&Bound<'py, PyAny>>,
+    today: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let today = today_arg(py, today)?;
+    let claims = match claims.filter(|c| !c.is_none()) {
+        None => veriscope::mrz::NikClaims::default(),
+        Some(claims) => veriscope::mrz::NikClaims::from_json(&json_text(py, claims)?)
+            .map_err(|err| to_py_err(py, err))?,
+    };
+    call(py, || veriscope::mrz::check_nik_text(nik, &claims, today))
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", veriscope::VERSION)?;
@@ -403,5 +446,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(allowed_transitions, module)?)?;
     module.add_class::<WebhookVerifier>()?;
     module.add_function(wrap_pyfunction!(webhook_sign, module)?)?;
+    module.add_function(wrap_pyfunction!(parse_mrz, module)?)?;
+    module.add_function(wrap_pyfunction!(check_nik, module)?)?;
     Ok(())
 }

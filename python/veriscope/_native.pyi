@@ -1,5 +1,6 @@
 """Type stubs of the Rust extension module `veriscope._native`."""
 
+import datetime
 from typing import Any, Literal, Mapping, Optional, TypedDict, Union
 
 __version__: str
@@ -157,3 +158,16 @@ class WebhookVerifier:
 
 def webhook_sign(body: Any, options: Mapping[str, Any]) -> dict[str, str]:
     """Low-level; use veriscope.webhooks.sign."""
+
+class NikClaims(TypedDict, total=False):
+    birth_date: str
+    sex: Literal["male", "female"]
+    province: str
+
+def parse_mrz(text: str, *, today: Union[str, datetime.date, None] = None) -> dict[str, Any]:
+    """Parses and checks MRZ text (TD1, TD2, TD3, MRV-A, MRV-B); findings list failed checks."""
+
+def check_nik(
+    nik: str, claims: Optional[NikClaims] = None, *, today: Union[str, datetime.date, None] = None
+) -> dict[str, Any]:
+    """Parses a KTP NIK and compares it with claimed birth date, sex and province."""

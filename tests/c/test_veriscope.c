@@ -3,7 +3,7 @@
  * invalid UTF-8 arguments, freeing, and concurrent use from threads.
  *
  * Usage: test_veriscope GROUP FIXTURES_DIR
- *   GROUP is one of: fixtures, api, arguments, threads, webhooks
+ *   GROUP is one of: fixtures, api, arguments, threads, webhooks, mrz
  * Prints "N passed, N failed" and exits non-zero on any failure.
  */
 #include <pthread.h>
@@ -57,7 +57,9 @@ static void chomp(char *s) {
 }
 
 /* Runs one fixture operation; returns the JSON the door produced (malloc'd). */
-static char *run_operation(const char *op, const char *input, const VsLimits *limits) {
+#define FIXTURE_TODAY "2026-11-22"
+
+static char *run_operation(const char *op, const char *input, const VsLimits *limits, const char *options) {
     size_t len = 0;
     char *data = read_fixture(input, &len);
     char *out = NULL;
@@ -76,6 +78,10 @@ static char *run_operation(const char *op, const char *input, const VsLimits *li
         status = vs_parse_verification(data, &out);
     else if (strcmp(op, "forgery-response") == 0)
         status = vs_parse_forgery_response(data, &out);
+    else if (strcmp(op, "mrz") == 0)
+        status = vs_mrz_parse(data, FIXTURE_TODAY, &out);
+    else if (strcmp(op, "nik") == 0)
+        status = vs_nik_check(data, options, FIXTURE_TODAY, &out);
     else {
         fprintf(stderr, "unknown operation %s\n", op);
         exit(2);
@@ -107,14 +113,16 @@ static void test_fixtures(void) {
             field = strtok_r(NULL, "\t", &field_save);
         }
         VsLimits *limits = NULL;
+        char *options = NULL;
         if (strcmp(fields[2], "-") != 0) {
-            char *limits_json = read_fixture(fields[2], NULL);
-            CHECK(vs_limits_new(limits_json, &limits) == VS_STATUS_OK, "%s", fields[2]);
-            free(limits_json);
+            options = read_fixture(fields[2], NULL);
+            if (strcmp(fields[0], "nik") != 0)
+                CHECK(vs_limits_new(options, &limits) == VS_STATUS_OK, "%s", fields[2]);
         }
         char *expected = read_fixture(fields[3], NULL);
         chomp(expected);
-        char *actual = run_operation(fields[0], fields[1], limits);
+        char *actual = run_operation(fields[0], fields[1], limits, options);
+        free(options);
         CHECK(strcmp(actual, expected) == 0, "%s\n  expected %s\n  actual   %s", fields[1], expected, actual);
         free(actual);
         free(expected);
@@ -122,7 +130,7 @@ static void test_fixtures(void) {
         cases++;
     }
     free(index);
-    CHECK(cases >= 50, "only %d fixture cases", cases);
+    CHECK(cases >= 65, "only %d fixture cases", cases);
 }
 
 static void test_api(void) {
@@ -300,6 +308,23 @@ static void test_webhooks(void) {
     CHECK(vs_webhook_sign(opts, NULL, 0, NULL) == VS_STATUS_INVALID_ARGUMENT, "NULL out");
 }
 
+static void test_mrz(void) {
+    char *out = NULL;
+    const char *td3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+    CHECK(vs_mrz_parse(td3, NULL, &out) == VS_STATUS_OK, "system clock: %s", vs_last_error_message());
+    CHECK(out && strstr(out, "\"valid\":true"), "%s", out);
+    vs_string_free(out);
+    CHECK(vs_mrz_parse(td3, "26-11-22", &out) == VS_STATUS_INVALID_ARGUMENT, "bad today");
+    CHECK(vs_mrz_parse("NOT AN MRZ", "2026-11-22", &out) == VS_STATUS_VALIDATION_ERROR, "not an MRZ");
+    CHECK(vs_mrz_parse(NULL, NULL, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL text");
+    CHECK(vs_nik_check("3174045202900007", "{\"sex\": \"male\"}", "2026-11-22", &out) == VS_STATUS_OK, "nik");
+    CHECK(out && strstr(out, "\"code\":\"nik_sex_mismatch\""), "%s", out);
+    vs_string_free(out);
+    CHECK(vs_nik_check("3174045202900007", "{\"gender\": \"male\"}", NULL, &out) == VS_STATUS_INVALID_ARGUMENT,
+          "unknown claim");
+    CHECK(vs_nik_check("123", NULL, NULL, &out) == VS_STATUS_VALIDATION_ERROR, "short nik");
+}
+
 struct worker {
     const VsLimits *limits;
     int iterations;
@@ -342,7 +367,7 @@ static void test_threads(void) {
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s fixtures|api|arguments|threads|webhooks FIXTURES_DIR\n", argv[0]);
+        fprintf(stderr, "usage: %s fixtures|api|arguments|threads|webhooks|mrz FIXTURES_DIR\n", argv[0]);
         return 2;
     }
     fixtures_dir = argv[2];
@@ -351,6 +376,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "arguments") == 0) test_arguments();
     else if (strcmp(argv[1], "threads") == 0) test_threads();
     else if (strcmp(argv[1], "webhooks") == 0) test_webhooks();
+    else if (strcmp(argv[1], "mrz") == 0) test_mrz();
     else {
         fprintf(stderr, "unknown group %s\n", argv[1]);
         return 2;

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURE_TODAY = "2026-11-22"
 
 
 def compact(value: object) -> str:
@@ -18,6 +19,6 @@ def fixture_cases() -> list[tuple[str, str, str | None, str]]:
     for line in (FIXTURES / "index.tsv").read_text().splitlines():
         if line.startswith("#") or not line.strip():
             continue
-        operation, source, limits, expected = line.split("\t")
-        rows.append((operation, source, None if limits == "-" else limits, expected))
+        operation, source, options, expected = line.split("\t")
+        rows.append((operation, source, None if options == "-" else options, expected))
     return rows

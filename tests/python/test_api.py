@@ -154,7 +154,7 @@ def test_the_stubs_declare_exactly_what_the_native_module_exports():
         node.target.id for node in tree.body if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
     }
     helper_types = {
-        "Problem", "ErrorObject", "ErrorBody", "Limits", "DocumentInfo", "DocumentUrl", "ErrorCodeInfo",
+        "Problem", "ErrorObject", "ErrorBody", "Limits", "DocumentInfo", "DocumentUrl", "ErrorCodeInfo", "NikClaims",
     }
     exported = {name for name in dir(veriscope._native) if not name.startswith("_")} | {"__version__"}
     assert declared - helper_types == exported

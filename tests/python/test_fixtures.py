@@ -7,10 +7,11 @@ import json
 import pytest
 
 import veriscope
-from conftest import FIXTURES, compact, fixture_cases
+from conftest import FIXTURE_TODAY, FIXTURES, compact, fixture_cases
 
 
-def run(operation: str, source: str, limits: dict | None) -> str:
+def run(operation: str, source: str, options: dict | None) -> str:
+    limits = options if operation != "nik" else None
     data = (FIXTURES / source).read_bytes()
     text = lambda: data.decode("utf-8")  # noqa: E731 - fixtures of text operations are UTF-8
     try:
@@ -28,6 +29,10 @@ def run(operation: str, source: str, limits: dict | None) -> str:
             result = veriscope.parse_verification(text())
         elif operation == "forgery-response":
             result = veriscope.parse_forgery_response(text())
+        elif operation == "mrz":
+            result = veriscope.parse_mrz(text(), today=FIXTURE_TODAY)
+        elif operation == "nik":
+            result = veriscope.check_nik(text(), options, today=FIXTURE_TODAY)
         else:
             raise AssertionError(f"unknown operation {operation}")
     except veriscope.VeriscopeError as err:
@@ -47,12 +52,14 @@ def test_the_index_lists_every_operation():
         "create-verification",
         "verification",
         "forgery-response",
+        "mrz",
+        "nik",
     }
-    assert len(CASES) >= 50
+    assert len(CASES) >= 65
 
 
-@pytest.mark.parametrize("operation,source,limits,expected", CASES, ids=[c[1] for c in CASES])
-def test_fixture_gives_the_same_json_as_every_door(operation, source, limits, expected):
-    limits_value = json.loads((FIXTURES / limits).read_text()) if limits else None
+@pytest.mark.parametrize("operation,source,options,expected", CASES, ids=[c[1] for c in CASES])
+def test_fixture_gives_the_same_json_as_every_door(operation, source, options, expected):
+    options_value = json.loads((FIXTURES / options).read_text()) if options else None
     want = (FIXTURES / expected).read_text().rstrip("\n")
-    assert run(operation, source, limits_value) == want
+    assert run(operation, source, options_value) == want

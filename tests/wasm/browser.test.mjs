@@ -31,7 +31,7 @@ test("the shared fixtures give the same JSON in Chromium", { timeout: 120_000 },
     const report = await page.evaluate(() => window.__report);
     assert.equal(report.error, null);
     assert.deepEqual(consoleErrors, []);
-    assert.ok(report.fixtures.length >= 50, `only ${report.fixtures.length} cases ran`);
+    assert.ok(report.fixtures.length >= 65, `only ${report.fixtures.length} cases ran`);
     for (const r of report.fixtures) assert.equal(r.actual, r.expected, r.input);
     assert.ok(report.checks.length >= 4);
     for (const c of report.checks) assert.ok(c.ok, `${c.name}: ${c.message ?? "false"}`);

@@ -1,8 +1,12 @@
 // The shared fixtures through the WASM door. Used by the Node test and by the
 // browser page, each passing its own way of reading fixture files.
 
+/** The date every door passes as "today" for MRZ and NIK fixtures. */
+export const FIXTURE_TODAY = "2026-11-22";
+
 /** Runs one fixture operation and returns the JSON text the door produced. */
-export function runOperation(veriscope, operation, bytes, limits) {
+export function runOperation(veriscope, operation, bytes, options) {
+  const limits = operation === "nik" ? undefined : options;
   const text = () => new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   try {
     let result;
@@ -14,6 +18,8 @@ export function runOperation(veriscope, operation, bytes, limits) {
       case "create-verification": result = veriscope.checkCreateVerification(text(), limits); break;
       case "verification": result = veriscope.parseVerification(text()); break;
       case "forgery-response": result = veriscope.parseForgeryResponse(text()); break;
+      case "mrz": result = veriscope.parseMrz(text(), FIXTURE_TODAY); break;
+      case "nik": result = veriscope.checkNik(text(), options, FIXTURE_TODAY); break;
       default: throw new Error(`unknown operation ${operation}`);
     }
     return JSON.stringify(result);
@@ -29,8 +35,8 @@ export function parseIndex(tsv) {
     .split("\n")
     .filter((line) => line.trim() && !line.startsWith("#"))
     .map((line) => {
-      const [operation, input, limits, expected] = line.split("\t");
-      return { operation, input, limits: limits === "-" ? null : limits, expected };
+      const [operation, input, options, expected] = line.split("\t");
+      return { operation, input, options: options === "-" ? null : options, expected };
     });
 }
 
@@ -43,9 +49,9 @@ export async function runFixtureCases(veriscope, read) {
   const cases = parseIndex(decode(await read("index.tsv")));
   const results = [];
   for (const c of cases) {
-    const limits = c.limits ? JSON.parse(decode(await read(c.limits))) : undefined;
+    const options = c.options ? JSON.parse(decode(await read(c.options))) : undefined;
     const expected = decode(await read(c.expected)).replace(/\n+$/, "");
-    const actual = runOperation(veriscope, c.operation, await read(c.input), limits);
+    const actual = runOperation(veriscope, c.operation, await read(c.input), options);
     results.push({ input: c.input, expected, actual });
   }
   return results;

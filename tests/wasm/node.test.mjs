@@ -16,7 +16,7 @@ const read = async (p) => new Uint8Array(await readFile(path.join(fixtures, p)))
 
 test("every shared fixture gives the same JSON as the other doors", async () => {
   const results = await runFixtureCases(veriscope, read);
-  assert.ok(results.length >= 50, `only ${results.length} cases`);
+  assert.ok(results.length >= 65, `only ${results.length} cases`);
   for (const r of results) assert.equal(r.actual, r.expected, r.input);
 });
 
@@ -101,4 +101,18 @@ test("the TypeScript declarations type results and make limits optional", async 
   const dts = await readFile(path.join(root, "wasm/pkg-node/veriscope_wasm.d.ts"), "utf8");
   assert.match(dts, /export function checkDocumentBytes\(data: Uint8Array \| number\[\], limits\?: Limits\): DocumentInfo;/);
   assert.match(dts, /export interface VeriscopeError extends Error/);
+});
+
+test("MRZ and NIK checks use the JS clock by default and report findings", () => {
+  const td3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+  const mrz = veriscope.parseMrz(td3);
+  assert.equal(mrz.valid, true);
+  assert.equal(mrz.expired, true);
+  const tampered = veriscope.parseMrz(td3.replace("7408122F", "7508122F"), "2026-11-22");
+  assert.deepEqual([...new Set(tampered.findings.map((f) => f.code))], ["mrz_check_digit_mismatch"]);
+  assert.throws(() => veriscope.parseMrz("NOT AN MRZ"), { code: "VALIDATION_ERROR" });
+  assert.throws(() => veriscope.parseMrz(td3, "yesterday"), { code: "INVALID_ARGUMENT" });
+  const nik = veriscope.checkNik("3174045202900007", { sex: "male" }, "2026-11-22");
+  assert.deepEqual(nik.findings.map((f) => f.code), ["nik_sex_mismatch"]);
+  assert.throws(() => veriscope.checkNik("12"), { code: "VALIDATION_ERROR" });
 });

@@ -42,6 +42,8 @@ export interface DecodedDocument { info: DocumentInfo; bytes: Uint8Array }
 export interface ErrorCodeInfo { code: ErrorCodeName; number: number; httpStatus: number; retryable: boolean }
 export type JsonBody = string | Record<string, unknown>;
 export type WebhookScheme = "standard" | "timestamped" | "sha256";
+/** Claimed fields to compare with a NIK. */
+export interface NikClaims { birthDate?: string; sex?: "male" | "female"; province?: string }
 /** Headers as an object, a `Headers`/`Map`, or a list of [name, value] pairs. */
 export type WebhookHeaders = Record<string, string> | Headers | Map<string, string> | Array<[string, string]>;
 export interface WebhookVerifyOptions {
@@ -417,4 +419,38 @@ impl WebhookVerifier {
             now.map_or_else(js_now, |now| now as i64),
         ))
     }
+}
+
+/// `YYYY-MM-DD`, or today's UTC date from the JS clock.
+fn today_arg(today: Option<String>) -> Result<veriscope::mrz::Date, JsValue> {
+    match today {
+        Some(text) => text.parse().map_err(|err| to_js_error(&err)),
+        None => Ok(veriscope::mrz::Date::from_unix(js_now())),
+    }
+}
+
+/// Parses and checks MRZ text (TD1, TD2, TD3, MRV-A, MRV-B).
+#[wasm_bindgen(js_name = parseMrz, unchecked_return_type = "Record<string, unknown>")]
+pub fn parse_mrz(text: &str, today: Option<String>) -> Result<JsValue, JsValue> {
+    answer(veriscope::mrz::parse_mrz(text, today_arg(today)?))
+}
+
+/// Parses a KTP NIK and compares it with claimed fields.
+#[wasm_bindgen(js_name = checkNik, unchecked_return_type = "Record<string, unknown>")]
+pub fn check_nik(
+    nik: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "NikClaims")] claims: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] today: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let claims = if claims.is_undefined() || claims.is_null() {
+        veriscope::mrz::NikClaims::default()
+    } else {
+        veriscope::mrz::NikClaims::from_json(&json_text(&claims, "claims")?)
+            .map_err(|err| to_js_error(&err))?
+    };
+    answer(veriscope::mrz::check_nik_text(
+        nik,
+        &claims,
+        today_arg(today)?,
+    ))
 }

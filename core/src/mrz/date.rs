@@ -116,7 +116,7 @@ impl Serialize for Date {
 impl std::str::FromStr for Date {
     type Err = crate::Error;
 
-    /// Reads `YYYY-MM-DD`.
+    /// Reads `YYYY-MM-DD` exactly (four-digit year, two-digit month and day).
     fn from_str(text: &str) -> Result<Date> {
         let invalid = || {
             crate::Error::new(
@@ -124,15 +124,20 @@ impl std::str::FromStr for Date {
                 format!("{text:?} is not a YYYY-MM-DD date"),
             )
         };
-        let mut parts = text.splitn(3, '-');
-        let mut next = || {
-            parts
-                .next()
-                .and_then(|part| part.parse::<u32>().ok())
-                .ok_or_else(invalid)
-        };
-        let (year, month, day) = (next()?, next()?, next()?);
-        Date::new(i32::try_from(year).map_err(|_| invalid())?, month, day).ok_or_else(invalid)
+        let bytes = text.as_bytes();
+        let shaped = bytes.len() == 10
+            && bytes[4] == b'-'
+            && bytes[7] == b'-'
+            && bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+        if !shaped {
+            return Err(invalid());
+        }
+        let number =
+            |range: std::ops::Range<usize>| text[range].parse::<u32>().map_err(|_| invalid());
+        Date::new(number(0..4)? as i32, number(5..7)?, number(8..10)?).ok_or_else(invalid)
     }
 }
 
@@ -164,6 +169,8 @@ mod tests {
         assert_eq!(date.to_string(), "2024-02-29");
         assert!("2023-02-29".parse::<Date>().is_err());
         assert!("29/02/2024".parse::<Date>().is_err());
+        assert!("26-11-22".parse::<Date>().is_err());
+        assert!("2026-1-22".parse::<Date>().is_err());
         assert_eq!(serde_json::to_string(&date).unwrap(), "\"2024-02-29\"");
     }
 

@@ -23,7 +23,7 @@ mod parse;
 
 pub use check_digit::{char_value, check_digit};
 pub use date::Date;
-pub use nik::{Nik, NikClaims, check_nik, parse_nik};
+pub use nik::{Nik, NikClaims, NikReport, check_nik, check_nik_text, parse_nik};
 pub use parse::{CheckResult, Finding, Mrz, MrzFormat, Sex, parse_mrz};
 
 /// The name of an ICAO country code (`"UTO"` → Utopia), if it is one.
@@ -33,4 +33,13 @@ pub fn country_name(code: &str) -> Option<&'static str> {
         .binary_search_by(|(known, _)| known.cmp(&code))
         .ok()
         .map(|index| countries::COUNTRIES[index].1)
+}
+
+/// A reference date from JSON-ish door input: `YYYY-MM-DD`, or today's
+/// date from the system clock when absent.
+pub fn reference_date(text: Option<&str>) -> crate::Result<Date> {
+    match text {
+        Some(text) => text.parse(),
+        None => Date::today(),
+    }
 }

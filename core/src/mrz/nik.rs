@@ -197,6 +197,42 @@ pub fn check_nik(nik: &Nik, claims: &NikClaims) -> Vec<Finding> {
     findings
 }
 
+/// A NIK with the result of comparing it to claimed fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NikReport {
+    /// The parsed NIK.
+    #[serde(flatten)]
+    pub nik: Nik,
+    /// Disagreements with the claims.
+    pub findings: Vec<Finding>,
+    /// No findings.
+    pub valid: bool,
+}
+
+/// Parses `text` and compares it with `claims` in one step.
+pub fn check_nik_text(text: &str, claims: &NikClaims, today: Date) -> Result<NikReport> {
+    let nik = parse_nik(text, today)?;
+    let findings = check_nik(&nik, claims);
+    Ok(NikReport {
+        valid: findings.is_empty(),
+        findings,
+        nik,
+    })
+}
+
+impl NikClaims {
+    /// Claims from JSON: `{"birthDate": "1990-02-12", "sex": "female", "province": "31"}`.
+    pub fn from_json(text: &str) -> Result<NikClaims> {
+        serde_json::from_str(text).map_err(|err| {
+            Error::new(
+                crate::ErrorCode::InvalidArgument,
+                format!("invalid NIK claims: {err}"),
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +281,23 @@ mod tests {
                 .contains("16 digits")
         );
         assert!(parse_nik("31740452029O0007", today()).is_err());
+    }
+
+    #[test]
+    fn a_report_flattens_the_nik_and_lists_findings() {
+        let claims = NikClaims::from_json(r#"{"sex": "male"}"#).unwrap();
+        let report = check_nik_text("3174045202900007", &claims, today()).unwrap();
+        assert!(!report.valid);
+        let json = crate::to_json(&report);
+        assert!(
+            json.starts_with(r#"{"nik":"3174045202900007","provinceCode":"31","#),
+            "{json}"
+        );
+        assert!(
+            json.contains(r#""findings":[{"code":"nik_sex_mismatch""#),
+            "{json}"
+        );
+        assert!(NikClaims::from_json(r#"{"gender": "male"}"#).is_err());
     }
 
     #[test]

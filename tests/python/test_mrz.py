@@ -1,0 +1,41 @@
+"""MRZ and NIK checks through the Python door."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+import veriscope
+
+TD3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
+
+
+def test_the_specimen_passport_parses_with_every_check():
+    mrz = veriscope.parse_mrz(TD3, today=datetime.date(2026, 11, 22))
+    assert mrz["valid"] and mrz["findings"] == []
+    assert mrz["documentType"] == "passport"
+    assert [c["field"] for c in mrz["checks"]] == ["documentNumber", "birthDate", "expiryDate", "optionalData", "composite"]
+    assert mrz["expired"] is True
+
+
+def test_a_typed_over_birth_year_is_caught():
+    mrz = veriscope.parse_mrz(TD3.replace("7408122F", "7508122F"), today="2026-11-22")
+    assert not mrz["valid"]
+    assert {f["code"] for f in mrz["findings"]} == {"mrz_check_digit_mismatch"}
+
+
+def test_text_that_is_no_mrz_raises_validation_error():
+    with pytest.raises(veriscope.ValidationError):
+        veriscope.parse_mrz("NOT AN MRZ")
+    with pytest.raises(veriscope.InvalidArgumentError):
+        veriscope.parse_mrz(TD3, today="22/11/2026")
+
+
+def test_nik_claims_accept_snake_case_and_report_mismatches():
+    report = veriscope.check_nik("3174045202900007", {"birth_date": "1990-02-12", "sex": "male"}, today="2026-11-22")
+    assert report["province"] == "DKI Jakarta"
+    assert [f["code"] for f in report["findings"]] == ["nik_sex_mismatch"]
+    with pytest.raises(veriscope.ValidationError) as caught:
+        veriscope.check_nik("0000000000000000")
+    assert len(caught.value.details) >= 4
