@@ -176,8 +176,9 @@ pub fn check_nik(nik: &Nik, claims: &NikClaims) -> Vec<Finding> {
             code: "nik_sex_mismatch",
             field: "sex",
             message: format!(
-                "NIK encodes sex {:?}, the document says {claimed:?}",
-                nik.sex
+                "NIK encodes sex {}, the document says {}",
+                nik.sex.as_str(),
+                claimed.as_str()
             ),
         });
     }

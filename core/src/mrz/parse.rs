@@ -55,6 +55,17 @@ pub enum Sex {
     Unspecified,
 }
 
+impl Sex {
+    /// `male`, `female` or `unspecified`, as in JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Sex::Male => "male",
+            Sex::Female => "female",
+            Sex::Unspecified => "unspecified",
+        }
+    }
+}
+
 /// One check digit of the MRZ, recomputed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckResult {
