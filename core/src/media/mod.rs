@@ -1,5 +1,7 @@
-//! Bytes to things: what a file is, and (later) what is inside it.
+//! Bytes to things: what a file is, and its pixels, under explicit limits.
 
+mod decode;
 mod format;
 
+pub use decode::{DecodeLimits, decode_gray};
 pub use format::{Sniffed, detect_format, sniff};

@@ -19,12 +19,15 @@ mod check_digit;
 mod countries;
 mod date;
 mod nik;
+mod ocrb_templates;
 mod parse;
+mod read;
 
 pub use check_digit::{char_value, check_digit};
 pub use date::Date;
 pub use nik::{Nik, NikClaims, NikReport, check_nik, check_nik_text, parse_nik};
 pub use parse::{CheckResult, Finding, Mrz, MrzFormat, Sex, parse_mrz};
+pub use read::{Correction, MrzReading, Region, read_mrz, read_mrz_image};
 
 /// The name of an ICAO country code (`"UTO"` → Utopia), if it is one.
 pub fn country_name(code: &str) -> Option<&'static str> {

@@ -1,0 +1,165 @@
+//! Decoding JPEG and PNG into pixels, under explicit limits.
+//!
+//! Uses the `image` crate (zune-jpeg, png) with its own limits set from ours,
+//! so a decompression bomb (a small file declaring a huge canvas) is refused
+//! before any pixel buffer is allocated.
+
+use std::io::Cursor;
+
+use image::{GrayImage, ImageFormat, ImageReader};
+
+use super::format::detect_format;
+use crate::error::{Error, ErrorCode, Result};
+use crate::model::DocumentFormat;
+
+/// Limits applied while decoding images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Most pixels (width x height) an image may have; 40 megapixels by default.
+    pub max_pixels: u64,
+    /// Longest side accepted, in pixels.
+    pub max_side: u32,
+    /// Most bytes the decoder may allocate.
+    pub max_alloc_bytes: u64,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        DecodeLimits {
+            max_pixels: 40_000_000,
+            max_side: 20_000,
+            max_alloc_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+fn too_large(message: String) -> Error {
+    Error::new(ErrorCode::FileTooLarge, message)
+}
+
+/// Decodes a JPEG or PNG to 8-bit grayscale.
+///
+/// A PDF or any other format is `UNSUPPORTED_FORMAT`; a corrupt or truncated
+/// image is `UNSUPPORTED_FORMAT` naming the decoder's complaint; an image over
+/// the limits is `FILE_TOO_LARGE`, refused from its header alone.
+pub fn decode_gray(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage> {
+    let format = match detect_format(bytes)? {
+        DocumentFormat::Jpeg => ImageFormat::Jpeg,
+        DocumentFormat::Png => ImageFormat::Png,
+        DocumentFormat::Pdf => {
+            return Err(Error::new(
+                ErrorCode::UnsupportedFormat,
+                "a PDF has no image to decode here",
+            ));
+        }
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut image_limits = image::Limits::default();
+    image_limits.max_image_width = Some(limits.max_side);
+    image_limits.max_image_height = Some(limits.max_side);
+    image_limits.max_alloc = Some(limits.max_alloc_bytes);
+    reader.limits(image_limits.clone());
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|err| decode_error(format, err))?;
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.max_pixels {
+        return Err(too_large(format!(
+            "image is {width}x{height} = {pixels} pixels; the limit is {}",
+            limits.max_pixels
+        )));
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(image_limits);
+    let image = reader.decode().map_err(|err| decode_error(format, err))?;
+    Ok(image.into_luma8())
+}
+
+fn decode_error(format: ImageFormat, err: image::ImageError) -> Error {
+    match err {
+        image::ImageError::Limits(limit) => {
+            too_large(format!("image exceeds the decoder's limits: {limit}"))
+        }
+        other => Error::new(
+            ErrorCode::UnsupportedFormat,
+            format!("could not decode {format:?}: {other}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        GrayImage::from_pixel(width, height, image::Luma([200]))
+            .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
+            .unwrap();
+        bytes
+    }
+
+    /// CRC-32 as PNG chunks use it.
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = u32::MAX;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn a_png_decodes_to_gray_pixels() {
+        let image = decode_gray(&png(8, 4), &DecodeLimits::default()).unwrap();
+        assert_eq!(image.dimensions(), (8, 4));
+        assert_eq!(image.get_pixel(3, 2)[0], 200);
+    }
+
+    #[test]
+    fn the_pixel_budget_is_checked_from_the_header() {
+        let limits = DecodeLimits {
+            max_pixels: 31,
+            ..DecodeLimits::default()
+        };
+        let err = decode_gray(&png(8, 4), &limits).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::FileTooLarge);
+    }
+
+    #[test]
+    fn a_header_declaring_a_huge_canvas_is_refused_without_allocating() {
+        // A PNG whose IHDR claims 100000 x 100000 pixels: a bomb.
+        let mut bytes = png(1, 1);
+        bytes[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        bytes[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        let crc = crc32(&bytes[12..29]);
+        bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+        let err = decode_gray(&bytes, &DecodeLimits::default()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::FileTooLarge, "{}", err.message());
+    }
+
+    #[test]
+    fn truncated_and_non_image_inputs_are_unsupported() {
+        let bytes = png(8, 4);
+        let err = decode_gray(&bytes[..bytes.len() / 2], &DecodeLimits::default()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::UnsupportedFormat);
+        assert_eq!(
+            decode_gray(b"%PDF-1.7", &DecodeLimits::default())
+                .unwrap_err()
+                .code(),
+            ErrorCode::UnsupportedFormat
+        );
+        assert_eq!(
+            decode_gray(b"\xFF\xD8\xFF\xE0", &DecodeLimits::default())
+                .unwrap_err()
+                .code(),
+            ErrorCode::UnsupportedFormat
+        );
+    }
+}
