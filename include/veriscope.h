@@ -266,6 +266,19 @@ enum VsStatus vs_webhook_sign(const char *options_json,
 // `text` NUL-terminated; `today` NULL or NUL-terminated; `out_json` valid for writes.
 enum VsStatus vs_mrz_parse(const char *text, const char *today, char **out_json);
 
+// Finds and reads the machine-readable zone of a JPEG or PNG image (no OCR
+// engine: OCR-B template matching with check-digit repair), then parses and
+// checks it as `vs_mrz_parse` does. `*out_json` holds `{"mrz": {...},
+// "confidence", "minConfidence", "corrections", "region"}`; an image
+// without a zone is `VS_STATUS_NOT_FOUND`, an undecodable one
+// `VS_STATUS_UNSUPPORTED_FORMAT`, one over the pixel budget
+// `VS_STATUS_FILE_TOO_LARGE`.
+//
+// # Safety
+// `data` NULL (with `len` 0) or `len` readable bytes; `today` NULL or
+// NUL-terminated; `out_json` valid for writes.
+enum VsStatus vs_mrz_read(const uint8_t *data, size_t len, const char *today, char **out_json);
+
 // Parses an Indonesian NIK and compares it with claimed fields.
 // `claims_json`: NULL, or `{"birthDate": "YYYY-MM-DD", "sex":
 // "male"|"female", "province": "31"|"DKI Jakarta"}`. `*out_json` holds the

@@ -19,9 +19,10 @@ use veriscope::{Error, ErrorCode, VerificationStatus};
 const EXIT_CODES: &str = "EXIT CODES:
   0  success
   1  input rejected (VALIDATION_ERROR, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, INVALID_TRANSITION,
-     every WEBHOOK_* code: the webhook is not verified; an MRZ or NIK with findings)
+     every WEBHOOK_* code: the webhook is not verified; an MRZ or NIK with findings;
+     NOT_FOUND: no MRZ in the image)
   2  bad usage or unreadable input (INVALID_ARGUMENT)
-  3  remote failure (UNAUTHORIZED, TRIAL_EXHAUSTED, FETCH_FAILED, RATE_LIMITED, CAP_EXCEEDED, NOT_FOUND)
+  3  remote failure (UNAUTHORIZED, TRIAL_EXHAUSTED, FETCH_FAILED, RATE_LIMITED, CAP_EXCEEDED)
   4  internal error";
 
 /// Local, offline identity-document verification.
@@ -54,12 +55,15 @@ enum Command {
         #[command(subcommand)]
         action: WebhookAction,
     },
-    /// Parse and check a machine-readable zone given as text (FILE, or - for
-    /// stdin); exit 0 only when every check passes.
+    /// Read the machine-readable zone of each image (JPEG, PNG), or parse
+    /// one given as text; print fields, check digits and findings as JSON;
+    /// exit 0 only when every zone is found and every check passes.
     Mrz {
-        /// MRZ text: 2 or 3 lines.
-        #[arg(long, value_name = "FILE")]
-        text: PathBuf,
+        /// Images of passport pages or ID cards (- reads stdin).
+        files: Vec<PathBuf>,
+        /// MRZ text instead of an image: 2 or 3 lines (- reads stdin).
+        #[arg(long, value_name = "FILE", conflicts_with = "files")]
+        text: Option<PathBuf>,
         /// Reference date for two-digit years (YYYY-MM-DD) [default: today].
         #[arg(long)]
         today: Option<String>,
@@ -216,6 +220,7 @@ fn exit_class(code: ErrorCode) -> u8 {
         | ErrorCode::UnsupportedFormat
         | ErrorCode::FileTooLarge
         | ErrorCode::InvalidTransition
+        | ErrorCode::NotFound
         | ErrorCode::WebhookMissingHeader
         | ErrorCode::WebhookMalformedHeader
         | ErrorCode::WebhookTimestampTooOld
@@ -354,6 +359,34 @@ fn emit_check<T: serde::Serialize>(result: Result<T, Error>, valid: impl Fn(&T) 
     }
 }
 
+fn mrz_command(files: &[PathBuf], text: Option<&Path>, today: Option<&str>) -> u8 {
+    let today = match mrz::reference_date(today) {
+        Ok(today) => today,
+        Err(err) => return emit(Err(err)),
+    };
+    if let Some(text) = text {
+        return emit_check(
+            read_text(text).and_then(|text| mrz::parse_mrz(&text, today)),
+            |mrz| mrz.valid,
+        );
+    }
+    if files.is_empty() {
+        return emit(Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "nothing to read: give image FILEs or --text FILE",
+        )));
+    }
+    let limits = veriscope::media::DecodeLimits::default();
+    files
+        .iter()
+        .map(|file| {
+            let reading = read_input(file).and_then(|bytes| mrz::read_mrz(&bytes, &limits, today));
+            emit_check(reading, |reading| reading.mrz.valid)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 fn nik_claims(
     birth_date: Option<String>,
     sex: Option<String>,
@@ -411,10 +444,9 @@ fn run(cli: Cli) -> u8 {
             emit(outcome)
         }
         Command::Webhook { action } => webhook_command(action),
-        Command::Mrz { text, today } => emit_check(
-            (|| mrz::parse_mrz(&read_text(&text)?, mrz::reference_date(today.as_deref())?))(),
-            |mrz| mrz.valid,
-        ),
+        Command::Mrz { files, text, today } => {
+            mrz_command(&files, text.as_deref(), today.as_deref())
+        }
         Command::Nik {
             nik,
             birth_date,

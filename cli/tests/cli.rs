@@ -319,3 +319,20 @@ fn webhook_arguments_are_checked() {
     );
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn mrz_reads_images_and_reports_an_image_without_a_zone() {
+    let card = fixtures().join("document-bytes/small-card-png.png");
+    let output = veriscope(&["mrz", card.to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stdout(&output).contains("NOT_FOUND"));
+    if let Some(sample) = std::env::var_os("VERISCOPE_MRZ_SAMPLE") {
+        let output = veriscope(
+            &["mrz", sample.to_str().unwrap(), "--today", "2026-11-22"],
+            None,
+        );
+        let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert!(json["mrz"]["lines"].is_array(), "{json}");
+    }
+    assert_eq!(veriscope(&["mrz"], None).status.code(), Some(2));
+}

@@ -768,6 +768,40 @@ pub unsafe extern "C" fn vs_mrz_parse(
     }
 }
 
+/// Finds and reads the machine-readable zone of a JPEG or PNG image (no OCR
+/// engine: OCR-B template matching with check-digit repair), then parses and
+/// checks it as `vs_mrz_parse` does. `*out_json` holds `{"mrz": {...},
+/// "confidence", "minConfidence", "corrections", "region"}`; an image
+/// without a zone is `VS_STATUS_NOT_FOUND`, an undecodable one
+/// `VS_STATUS_UNSUPPORTED_FORMAT`, one over the pixel budget
+/// `VS_STATUS_FILE_TOO_LARGE`.
+///
+/// # Safety
+/// `data` NULL (with `len` 0) or `len` readable bytes; `today` NULL or
+/// NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_mrz_read(
+    data: *const u8,
+    len: usize,
+    today: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, data, today) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                bytes_arg(data, len, "data")?,
+                today_arg(today)?,
+            )
+        };
+        let reading =
+            veriscope::mrz::read_mrz(data, &veriscope::media::DecodeLimits::default(), today)?;
+        give_json(out, veriscope::to_json(&reading));
+        Ok(())
+    })
+}
+
 /// Parses an Indonesian NIK and compares it with claimed fields.
 /// `claims_json`: NULL, or `{"birthDate": "YYYY-MM-DD", "sex":
 /// "male"|"female", "province": "31"|"DKI Jakarta"}`. `*out_json` holds the

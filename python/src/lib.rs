@@ -408,6 +408,20 @@ fn parse_mrz<'py>(
     call(py, || veriscope::mrz::parse_mrz(text, today))
 }
 
+/// Finds and reads the MRZ of a JPEG or PNG image (GIL released).
+#[pyfunction]
+#[pyo3(signature = (data, *, today=None))]
+fn read_mrz<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    today: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let today = today_arg(py, today)?;
+    call(py, || {
+        veriscope::mrz::read_mrz(data, &veriscope::media::DecodeLimits::default(), today)
+    })
+}
+
 /// Parses a KTP NIK and compares it with claimed fields (a mapping with
 /// `birth_date`, `sex`, `province`).
 #[pyfunction]
@@ -447,6 +461,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<WebhookVerifier>()?;
     module.add_function(wrap_pyfunction!(webhook_sign, module)?)?;
     module.add_function(wrap_pyfunction!(parse_mrz, module)?)?;
+    module.add_function(wrap_pyfunction!(read_mrz, module)?)?;
     module.add_function(wrap_pyfunction!(check_nik, module)?)?;
     Ok(())
 }

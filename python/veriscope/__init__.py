@@ -46,6 +46,7 @@ from ._native import (
     parse_forgery_response,
     parse_mrz,
     parse_verification,
+    read_mrz,
     services,
 )
 from . import webhooks
@@ -87,6 +88,7 @@ __all__ = [
     "parse_forgery_response",
     "parse_mrz",
     "parse_verification",
+    "read_mrz",
     "services",
     "webhooks",
 ]

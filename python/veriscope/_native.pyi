@@ -167,6 +167,9 @@ class NikClaims(TypedDict, total=False):
 def parse_mrz(text: str, *, today: Union[str, datetime.date, None] = None) -> dict[str, Any]:
     """Parses and checks MRZ text (TD1, TD2, TD3, MRV-A, MRV-B); findings list failed checks."""
 
+def read_mrz(data: bytes, *, today: Union[str, datetime.date, None] = None) -> dict[str, Any]:
+    """Finds and reads the MRZ of a JPEG or PNG image; raises NotFoundError without one."""
+
 def check_nik(
     nik: str, claims: Optional[NikClaims] = None, *, today: Union[str, datetime.date, None] = None
 ) -> dict[str, Any]:

@@ -323,6 +323,34 @@ static void test_mrz(void) {
     CHECK(vs_nik_check("3174045202900007", "{\"gender\": \"male\"}", NULL, &out) == VS_STATUS_INVALID_ARGUMENT,
           "unknown claim");
     CHECK(vs_nik_check("123", NULL, NULL, &out) == VS_STATUS_VALIDATION_ERROR, "short nik");
+
+    /* Reading from an image: the sample ID card has no MRZ; a GIF is refused. */
+    size_t len = 0;
+    char *png = read_fixture("document-bytes/small-card-png.png", &len);
+    CHECK(vs_mrz_read((const uint8_t *)png, len, "2026-11-22", &out) == VS_STATUS_NOT_FOUND, "%s",
+          vs_last_error_message());
+    free(png);
+    CHECK(vs_mrz_read((const uint8_t *)"GIF89a", 6, NULL, &out) == VS_STATUS_UNSUPPORTED_FORMAT, "gif");
+    CHECK(vs_mrz_read(NULL, 4, NULL, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL data");
+    const char *corpus = getenv("VERISCOPE_MRZ_SAMPLE");
+    if (corpus) {
+        char *jpeg = NULL;
+        FILE *f = fopen(corpus, "rb");
+        CHECK(f != NULL, "cannot open %s", corpus);
+        if (f) {
+            fseek(f, 0, SEEK_END);
+            long size = ftell(f);
+            fseek(f, 0, SEEK_SET);
+            jpeg = malloc((size_t)size);
+            CHECK(fread(jpeg, 1, (size_t)size, f) == (size_t)size, "read %s", corpus);
+            fclose(f);
+            CHECK(vs_mrz_read((const uint8_t *)jpeg, (size_t)size, "2026-11-22", &out) == VS_STATUS_OK, "%s",
+                  vs_last_error_message());
+            CHECK(out && strstr(out, "\"mrz\":{\"format\":"), "%s", out ? out : "(null)");
+            vs_string_free(out);
+            free(jpeg);
+        }
+    }
 }
 
 struct worker {

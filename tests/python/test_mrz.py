@@ -39,3 +39,28 @@ def test_nik_claims_accept_snake_case_and_report_mismatches():
     with pytest.raises(veriscope.ValidationError) as caught:
         veriscope.check_nik("0000000000000000")
     assert len(caught.value.details) >= 4
+
+
+def test_read_mrz_reads_generated_captures_and_rejects_images_without_a_zone(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, str(root / "scripts" / "corpus_mrz.py"), str(tmp_path), "--count", "4", "--seed", "77"],
+        check=True,
+        capture_output=True,
+    )
+    truth = json.loads((tmp_path / "truth.json").read_text())["documents"]
+    for document in truth:
+        reading = veriscope.read_mrz((tmp_path / document["file"]).read_bytes(), today="2026-11-22")
+        assert reading["mrz"]["lines"] == document["lines"], document["file"]
+        assert reading["mrz"]["valid"] is (not document["tampered"])
+        assert 0 < reading["minConfidence"] <= 1
+    card = (root / "examples" / "samples" / "id-card.jpg").read_bytes()
+    with pytest.raises(veriscope.NotFoundError):
+        veriscope.read_mrz(card)
+    with pytest.raises(veriscope.UnsupportedFormatError):
+        veriscope.read_mrz(b"GIF89a")

@@ -116,3 +116,17 @@ test("MRZ and NIK checks use the JS clock by default and report findings", () =>
   assert.deepEqual(nik.findings.map((f) => f.code), ["nik_sex_mismatch"]);
   assert.throws(() => veriscope.checkNik("12"), { code: "VALIDATION_ERROR" });
 });
+
+test("readMrz reads a captured page, and an image without a zone is NOT_FOUND", async (t) => {
+  const sample = process.env.VERISCOPE_MRZ_SAMPLE;
+  const card = await readFile(path.join(root, "examples/samples/id-card.png"));
+  assert.throws(() => veriscope.readMrz(card, "2026-11-22"), { code: "NOT_FOUND" });
+  if (!sample) {
+    t.skip("VERISCOPE_MRZ_SAMPLE is not set (scripts/test sets it)");
+    return;
+  }
+  const reading = veriscope.readMrz(await readFile(sample), "2026-11-22");
+  assert.equal(reading.mrz.format, "TD3");
+  assert.equal(reading.mrz.lines.length, 2);
+  assert.ok(reading.minConfidence > 0.5);
+});

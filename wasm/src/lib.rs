@@ -435,6 +435,16 @@ pub fn parse_mrz(text: &str, today: Option<String>) -> Result<JsValue, JsValue> 
     answer(veriscope::mrz::parse_mrz(text, today_arg(today)?))
 }
 
+/// Finds and reads the MRZ of a JPEG or PNG image.
+#[wasm_bindgen(js_name = readMrz, unchecked_return_type = "Record<string, unknown>")]
+pub fn read_mrz(data: &[u8], today: Option<String>) -> Result<JsValue, JsValue> {
+    answer(veriscope::mrz::read_mrz(
+        data,
+        &veriscope::media::DecodeLimits::default(),
+        today_arg(today)?,
+    ))
+}
+
 /// Parses a KTP NIK and compares it with claimed fields.
 #[wasm_bindgen(js_name = checkNik, unchecked_return_type = "Record<string, unknown>")]
 pub fn check_nik(
