@@ -18,6 +18,7 @@
 mod check_digit;
 mod countries;
 mod date;
+mod evidence;
 mod nik;
 mod ocrb_templates;
 mod parse;
@@ -25,6 +26,7 @@ mod read;
 
 pub use check_digit::{char_value, check_digit};
 pub use date::Date;
+pub use evidence::{CONFIDENT_READ, ForgeryEvidence, floor, mrz_text_evidence, nik_evidence};
 pub use nik::{Nik, NikClaims, NikReport, check_nik, check_nik_text, parse_nik};
 pub use parse::{CheckResult, Finding, Mrz, MrzFormat, Sex, parse_mrz};
 pub use read::{Correction, MrzReading, Region, read_mrz, read_mrz_image};

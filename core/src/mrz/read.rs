@@ -21,6 +21,7 @@ use image::imageops::{FilterType, resize};
 use serde::Serialize;
 
 use super::date::Date;
+use super::evidence::{CONFIDENT_READ, ForgeryEvidence, mrz_evidence};
 use super::ocrb_templates::{CELL_ASPECT, CHARS, HEIGHT, TEMPLATES, WIDTH};
 use super::parse::{Mrz, MrzFormat, parse_mrz};
 use crate::error::{Error, ErrorCode, Result};
@@ -73,6 +74,8 @@ pub struct MrzReading {
     pub corrections: Vec<Correction>,
     /// Where the zone is.
     pub region: Region,
+    /// What the zone tells the forgery analysis.
+    pub evidence: ForgeryEvidence,
 }
 
 /// Decodes a JPEG or PNG and reads its MRZ. An image without one is
@@ -141,12 +144,30 @@ pub fn read_mrz_image(image: &GrayImage, today: Date) -> Result<Option<MrzReadin
     let mrz = parse_mrz(&joined.join("\n"), today)?;
     let min_confidence = confidence.iter().flatten().copied().fold(1.0f32, f32::min);
     let region = band_region(&band, columns, 1.0 / scale);
+    // A failed check is a typed-over field when every character it covers
+    // was read confidently and none was changed by a repair.
+    let fields = checked_fields(format);
+    let confident = |name: &str| {
+        fields.iter().filter(|f| f.name == name).all(|f| {
+            f.positions
+                .iter()
+                .chain(std::iter::once(&f.check))
+                .all(|&(row, column)| {
+                    confidence[row][column] >= CONFIDENT_READ
+                        && !corrections
+                            .iter()
+                            .any(|c| (c.line, c.column) == (row, column))
+                })
+        })
+    };
+    let evidence = mrz_evidence(&mrz, confident);
     Ok(Some(MrzReading {
         mrz,
         confidence,
         min_confidence,
         corrections,
         region,
+        evidence,
     }))
 }
 
@@ -649,15 +670,29 @@ fn read_line(image: &GrayImage, line: &Line, columns: usize) -> Vec<Cell> {
 /// A (line, column) position in the zone.
 type Position = (usize, usize);
 
-/// The check-digit-protected fields of a format: (positions, check position).
-fn checked_fields(format: MrzFormat) -> Vec<(Vec<Position>, Position)> {
+/// A check-digit-protected field: its name as in [`CheckResult`](super::CheckResult),
+/// its characters, and its check digit's position.
+struct CheckedField {
+    name: &'static str,
+    positions: Vec<Position>,
+    check: Position,
+}
+
+/// The check-digit-protected fields of a format, in the order the parser checks them.
+fn checked_fields(format: MrzFormat) -> Vec<CheckedField> {
     let span = |row: usize, from: usize, to: usize| (from..=to).map(move |c| (row, c));
+    let field = |name, positions: Vec<Position>, check| CheckedField {
+        name,
+        positions,
+        check,
+    };
     match format {
         MrzFormat::Td1 => vec![
-            (span(0, 5, 13).collect(), (0, 14)),
-            (span(1, 0, 5).collect(), (1, 6)),
-            (span(1, 8, 13).collect(), (1, 14)),
-            (
+            field("documentNumber", span(0, 5, 13).collect(), (0, 14)),
+            field("birthDate", span(1, 0, 5).collect(), (1, 6)),
+            field("expiryDate", span(1, 8, 13).collect(), (1, 14)),
+            field(
+                "composite",
                 span(0, 5, 29)
                     .chain(span(1, 0, 6))
                     .chain(span(1, 8, 14))
@@ -668,29 +703,25 @@ fn checked_fields(format: MrzFormat) -> Vec<(Vec<Position>, Position)> {
         ],
         MrzFormat::Td2 | MrzFormat::Td3 | MrzFormat::MrvA | MrzFormat::MrvB => {
             let mut fields = vec![
-                (span(1, 0, 8).collect(), (1, 9)),
-                (span(1, 13, 18).collect(), (1, 19)),
-                (span(1, 21, 26).collect(), (1, 27)),
+                field("documentNumber", span(1, 0, 8).collect(), (1, 9)),
+                field("birthDate", span(1, 13, 18).collect(), (1, 19)),
+                field("expiryDate", span(1, 21, 26).collect(), (1, 27)),
             ];
             match format {
                 MrzFormat::Td3 => {
-                    fields.push((span(1, 28, 41).collect(), (1, 42)));
-                    fields.push((
-                        span(1, 0, 9)
-                            .chain(span(1, 13, 19))
-                            .chain(span(1, 21, 42))
-                            .collect(),
-                        (1, 43),
-                    ));
+                    fields.push(field("optionalData", span(1, 28, 41).collect(), (1, 42)));
+                    let composite = span(1, 0, 9)
+                        .chain(span(1, 13, 19))
+                        .chain(span(1, 21, 42))
+                        .collect();
+                    fields.push(field("composite", composite, (1, 43)));
                 }
                 MrzFormat::Td2 => {
-                    fields.push((
-                        span(1, 0, 9)
-                            .chain(span(1, 13, 19))
-                            .chain(span(1, 21, 34))
-                            .collect(),
-                        (1, 35),
-                    ));
+                    let composite = span(1, 0, 9)
+                        .chain(span(1, 13, 19))
+                        .chain(span(1, 21, 34))
+                        .collect();
+                    fields.push(field("composite", composite, (1, 35)));
                 }
                 _ => {}
             }
@@ -719,11 +750,14 @@ fn correct(format: MrzFormat, cells: &[Vec<Cell>], text: &mut [Vec<char>]) -> Ve
     let passing = |text: &[Vec<char>]| {
         fields
             .iter()
-            .filter(|(p, c)| field_valid(text, p, *c))
+            .filter(|f| field_valid(text, &f.positions, f.check))
             .count()
     };
     let mut corrections = Vec::new();
-    for (positions, check) in &fields {
+    for CheckedField {
+        positions, check, ..
+    } in &fields
+    {
         if field_valid(text, positions, *check) {
             continue;
         }
@@ -868,6 +902,11 @@ mod tests {
         assert!(reading.mrz.valid);
         assert!(reading.min_confidence > 0.8, "{}", reading.min_confidence);
         assert!(reading.region.angle_degrees.abs() < 0.5);
+        assert_eq!(
+            reading.evidence.document_type,
+            Some(crate::model::DocumentType::Passport)
+        );
+        assert_eq!(reading.evidence.score_floor, 0.0);
     }
 
     #[test]
