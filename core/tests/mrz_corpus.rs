@@ -43,8 +43,19 @@ fn the_synthetic_corpus_is_read_exactly_and_tampers_are_caught() {
             if document["tampered"].as_bool().unwrap() {
                 tampers_read += 1;
                 tampers_caught += usize::from(!reading.mrz.valid);
-                assert!(reading.evidence.flags.iter().any(|f| f == "mrz_check_digit_mismatch"), "{file}");
-                assert!(reading.evidence.score_floor >= 0.6, "{file}: floor {}", reading.evidence.score_floor);
+                assert!(
+                    reading
+                        .evidence
+                        .flags
+                        .iter()
+                        .any(|f| f == "mrz_check_digit_mismatch"),
+                    "{file}"
+                );
+                assert!(
+                    reading.evidence.score_floor >= 0.6,
+                    "{file}: floor {}",
+                    reading.evidence.score_floor
+                );
             } else if !reading.mrz.valid || reading.evidence.score_floor > 0.0 {
                 false_alarms += 1;
                 eprintln!(
