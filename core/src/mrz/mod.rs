@@ -29,7 +29,7 @@ pub use date::Date;
 pub use evidence::{CONFIDENT_READ, ForgeryEvidence, floor, mrz_text_evidence, nik_evidence};
 pub use nik::{Nik, NikClaims, NikReport, check_nik, check_nik_text, parse_nik};
 pub use parse::{CheckResult, Finding, Mrz, MrzFormat, Sex, parse_mrz};
-pub use read::{Correction, MrzReading, Region, read_mrz, read_mrz_image};
+pub use read::{Correction, CorrectionReason, MrzReading, Region, read_mrz, read_mrz_image};
 
 /// The name of an ICAO country code (`"UTO"` → Utopia), if it is one.
 pub fn country_name(code: &str) -> Option<&'static str> {

@@ -47,7 +47,17 @@ pub struct Region {
     pub angle_degrees: f32,
 }
 
-/// A character the check digits made the reader change.
+/// Why the reader chose another character than the best-matching template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrectionReason {
+    /// The position only admits digits (or letters): `O` in a date is `0`.
+    FieldType,
+    /// A close runner-up made a failing check digit pass.
+    CheckDigit,
+}
+
+/// A character the reader changed from its best template match.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Correction {
     /// Line, 0-based.
@@ -56,8 +66,10 @@ pub struct Correction {
     pub column: usize,
     /// What the templates matched best.
     pub read: char,
-    /// What the check digit called for.
+    /// What the reader kept.
     pub corrected: char,
+    /// Why.
+    pub reason: CorrectionReason,
 }
 
 /// An MRZ read from an image.
@@ -128,18 +140,29 @@ pub fn read_mrz_image(image: &GrayImage, today: Date) -> Result<Option<MrzReadin
     };
     let mut text: Vec<Vec<char>> = Vec::new();
     let mut confidence = Vec::new();
+    let mut corrections = Vec::new();
     for (row, line_cells) in cells.iter().enumerate() {
         let mut chars = Vec::new();
         let mut scores = Vec::new();
         for (column, cell) in line_cells.iter().enumerate() {
             let (c, score) = cell.best_in(class_at(format, row, column));
+            let (unrestricted, _) = cell.best_in(Class::Any);
+            if unrestricted != c {
+                corrections.push(Correction {
+                    line: row,
+                    column,
+                    read: unrestricted,
+                    corrected: c,
+                    reason: CorrectionReason::FieldType,
+                });
+            }
             chars.push(c);
             scores.push(score.max(0.0));
         }
         text.push(chars);
         confidence.push(scores);
     }
-    let corrections = correct(format, &cells, &mut text);
+    corrections.extend(correct(format, &cells, &mut text));
     let joined: Vec<String> = text.iter().map(|chars| chars.iter().collect()).collect();
     let mrz = parse_mrz(&joined.join("\n"), today)?;
     let min_confidence = confidence.iter().flatten().copied().fold(1.0f32, f32::min);
@@ -795,11 +818,13 @@ fn correct(format: MrzFormat, cells: &[Vec<Cell>], text: &mut [Vec<char>]) -> Ve
             if field_valid(text, positions, *check) && passing(text) > before {
                 for (&i, read) in choice.iter().zip(originals) {
                     let (line, column, corrected, _) = candidates[i];
+                    let reason = CorrectionReason::CheckDigit;
                     corrections.push(Correction {
                         line,
                         column,
                         read,
                         corrected,
+                        reason,
                     });
                 }
                 break;
@@ -1003,7 +1028,8 @@ mod tests {
                 line: 1,
                 column: 1,
                 read: 'B',
-                corrected: '8'
+                corrected: '8',
+                reason: CorrectionReason::CheckDigit
             }]
         );
         assert_eq!(text[1].iter().collect::<String>(), TD3[1]);
