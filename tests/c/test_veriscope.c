@@ -331,6 +331,10 @@ static void test_mrz(void) {
           vs_last_error_message());
     free(png);
     CHECK(vs_mrz_read((const uint8_t *)"GIF89a", 6, NULL, &out) == VS_STATUS_UNSUPPORTED_FORMAT, "gif");
+    char *bomb = read_fixture("images/bomb-100000x100000.png", &len);
+    CHECK(vs_mrz_read((const uint8_t *)bomb, len, NULL, &out) == VS_STATUS_FILE_TOO_LARGE, "bomb: %s",
+          vs_last_error_message());
+    free(bomb);
     CHECK(vs_mrz_read(NULL, 4, NULL, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL data");
     const char *corpus = getenv("VERISCOPE_MRZ_SAMPLE");
     if (corpus) {

@@ -64,3 +64,6 @@ def test_read_mrz_reads_generated_captures_and_rejects_images_without_a_zone(tmp
         veriscope.read_mrz(card)
     with pytest.raises(veriscope.UnsupportedFormatError):
         veriscope.read_mrz(b"GIF89a")
+    bomb = (root / "tests" / "fixtures" / "images" / "bomb-100000x100000.png").read_bytes()
+    with pytest.raises(veriscope.FileTooLargeError):
+        veriscope.read_mrz(bomb)

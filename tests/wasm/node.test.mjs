@@ -121,6 +121,9 @@ test("readMrz reads a captured page, and an image without a zone is NOT_FOUND", 
   const sample = process.env.VERISCOPE_MRZ_SAMPLE;
   const card = await readFile(path.join(root, "examples/samples/id-card.png"));
   assert.throws(() => veriscope.readMrz(card, "2026-11-22"), { code: "NOT_FOUND" });
+  assert.throws(() => veriscope.readMrz(new TextEncoder().encode("GIF89a")), { code: "UNSUPPORTED_FORMAT" });
+  const bomb = await readFile(path.join(root, "tests/fixtures/images/bomb-100000x100000.png"));
+  assert.throws(() => veriscope.readMrz(bomb), { code: "FILE_TOO_LARGE" });
   if (!sample) {
     t.skip("VERISCOPE_MRZ_SAMPLE is not set (scripts/test sets it)");
     return;

@@ -53,22 +53,27 @@ pub fn decode_gray(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage> {
             ));
         }
     };
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut image_limits = image::Limits::default();
-    image_limits.max_image_width = Some(limits.max_side);
-    image_limits.max_image_height = Some(limits.max_side);
-    image_limits.max_alloc = Some(limits.max_alloc_bytes);
-    reader.limits(image_limits.clone());
-    let (width, height) = reader
+    // The header alone gives the size: check it before anything is allocated.
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
         .map_err(|err| decode_error(format, err))?;
     let pixels = u64::from(width) * u64::from(height);
+    if width.max(height) > limits.max_side {
+        return Err(too_large(format!(
+            "image is {width}x{height} pixels; the longest side allowed is {}",
+            limits.max_side
+        )));
+    }
     if pixels > limits.max_pixels {
         return Err(too_large(format!(
             "image is {width}x{height} = {pixels} pixels; the limit is {}",
             limits.max_pixels
         )));
     }
+    let mut image_limits = image::Limits::default();
+    image_limits.max_image_width = Some(limits.max_side);
+    image_limits.max_image_height = Some(limits.max_side);
+    image_limits.max_alloc = Some(limits.max_alloc_bytes);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(image_limits);
     let image = reader.decode().map_err(|err| decode_error(format, err))?;
