@@ -2,6 +2,10 @@
 
 mod decode;
 mod format;
+mod jpeg;
 
 pub use decode::{DecodeLimits, decode_gray};
 pub use format::{Sniffed, detect_format, sniff};
+pub use jpeg::{
+    JpegStructure, QualityEstimate, QuantizationTable, Segment, estimate_quality, parse_jpeg,
+};
