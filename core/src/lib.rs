@@ -31,6 +31,7 @@
 //! ```
 
 pub mod error;
+pub mod forensics;
 pub mod media;
 pub mod model;
 pub mod mrz;

@@ -3,9 +3,15 @@
 mod decode;
 mod format;
 mod jpeg;
+mod metadata;
 
 pub use decode::{DecodeLimits, decode_gray};
 pub use format::{Sniffed, detect_format, sniff};
 pub use jpeg::{
     JpegStructure, QualityEstimate, QuantizationTable, Segment, estimate_quality, parse_jpeg,
 };
+pub use metadata::{ImageMetadata, jpeg_metadata};
+
+/// Builders of JPEG test inputs (EXIF segments), shared by the signals' tests.
+#[cfg(test)]
+pub(crate) use metadata::tests as metadata_test_support;

@@ -1,0 +1,167 @@
+//! Container and metadata checks of a JPEG: data hidden after the image,
+//! editing software named in EXIF or XMP, a modification date far from the
+//! capture date, a file cut short, and re-saving with standard tables.
+//!
+//! Re-saving alone (`recompressed`) is no forgery: every messaging app does
+//! it. It weighs little, and only the combination with other signals matters.
+
+use crate::media::{jpeg_metadata, parse_jpeg};
+
+use super::Signal;
+
+/// Lower-case fragments of the names of image editors, as they appear in
+/// EXIF `Software` and XMP `CreatorTool`.
+pub const EDITING_SOFTWARE: [&str; 16] = [
+    "photoshop",
+    "gimp",
+    "affinity",
+    "pixelmator",
+    "paint.net",
+    "canva",
+    "snapseed",
+    "picsart",
+    "fotor",
+    "lightroom",
+    "photopea",
+    "krita",
+    "illustrator",
+    "inkscape",
+    "facetune",
+    "meitu",
+];
+
+/// Weight of each flag in the (uncalibrated) statistic.
+const WEIGHTS: [(&str, f64); 5] = [
+    ("trailing_data", 0.6),
+    ("editing_software", 0.5),
+    ("exif_date_mismatch", 0.3),
+    ("truncated", 0.2),
+    ("recompressed", 0.1),
+];
+
+/// Bytes after the end-of-image marker tolerated as padding.
+const PADDING: usize = 16;
+
+/// Seconds between capture and modification allowed before it counts.
+const DATE_SLACK_SECONDS: i64 = 120;
+
+/// `YYYY:MM:DD HH:MM:SS` as seconds since an arbitrary epoch (days counted
+/// with 31-day months: only differences of the same order matter here).
+fn exif_seconds(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 19 {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
+    let days = number(0..4)? * 372 + number(5..7)? * 31 + number(8..10)?;
+    Some(days * 86_400 + number(11..13)? * 3600 + number(14..16)? * 60 + number(17..19)?)
+}
+
+/// The container signal of a file; not applicable to anything but JPEG.
+pub fn container_signal(bytes: &[u8]) -> Signal {
+    let Ok(structure) = parse_jpeg(bytes) else {
+        return Signal::not_applicable("container");
+    };
+    let metadata = jpeg_metadata(bytes, &structure);
+    let mut flags: Vec<String> = Vec::new();
+    if structure.trailing_bytes > PADDING {
+        flags.push("trailing_data".into());
+    }
+    if !structure.complete {
+        flags.push("truncated".into());
+    }
+    let names = [
+        metadata.software.as_deref(),
+        metadata.creator_tool.as_deref(),
+    ];
+    if names.iter().flatten().any(|name| {
+        let name = name.to_ascii_lowercase();
+        EDITING_SOFTWARE.iter().any(|editor| name.contains(editor))
+    }) {
+        flags.push("editing_software".into());
+    }
+    if let (Some(modified), Some(original)) = (
+        metadata.modified.as_deref().and_then(exif_seconds),
+        metadata.original.as_deref().and_then(exif_seconds),
+    ) {
+        if (modified - original).abs() > DATE_SLACK_SECONDS {
+            flags.push("exif_date_mismatch".into());
+        }
+    }
+    if structure.quality().is_some_and(|quality| quality.standard) {
+        flags.push("recompressed".into());
+    }
+    let statistic = 1.0
+        - WEIGHTS
+            .iter()
+            .filter(|(flag, _)| flags.iter().any(|f| f == flag))
+            .map(|(_, weight)| 1.0 - weight)
+            .product::<f64>();
+    Signal {
+        name: "container",
+        statistic,
+        applicable: true,
+        flags,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::metadata_test_support::{exif_segment, jpeg_with};
+
+    #[test]
+    fn a_plain_re_saved_jpeg_is_only_recompressed() {
+        let signal = container_signal(&jpeg_with(&[]));
+        assert!(signal.applicable);
+        assert_eq!(signal.flags, ["recompressed"]);
+        assert!((signal.statistic - 0.1).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_edited_file_with_a_hidden_payload_is_flagged() {
+        let exif = exif_segment(&[(0x0131, "Adobe Photoshop 25.0 (Windows)")], None);
+        let mut bytes = jpeg_with(&[exif]);
+        bytes.extend_from_slice(&[0x42; 200]);
+        let signal = container_signal(&bytes);
+        assert_eq!(
+            signal.flags,
+            ["trailing_data", "editing_software", "recompressed"]
+        );
+        assert!(signal.statistic > 0.8, "{}", signal.statistic);
+    }
+
+    #[test]
+    fn a_modification_long_after_capture_is_flagged() {
+        let exif = exif_segment(
+            &[(0x0110, "Cam 1"), (0x0132, "2026:05:01 12:00:00")],
+            Some("2026:04:30 12:00:00"),
+        );
+        assert!(
+            container_signal(&jpeg_with(&[exif]))
+                .flags
+                .contains(&"exif_date_mismatch".to_owned())
+        );
+        let exif = exif_segment(
+            &[(0x0132, "2026:04:30 12:01:00")],
+            Some("2026:04:30 12:00:00"),
+        );
+        assert!(
+            !container_signal(&jpeg_with(&[exif]))
+                .flags
+                .contains(&"exif_date_mismatch".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_few_padding_bytes_are_tolerated_and_non_jpegs_are_not_applicable() {
+        let mut bytes = jpeg_with(&[]);
+        bytes.extend_from_slice(&[0; 4]);
+        assert!(
+            !container_signal(&bytes)
+                .flags
+                .contains(&"trailing_data".to_owned())
+        );
+        assert!(!container_signal(b"\x89PNG\r\n\x1a\n").applicable);
+    }
+}

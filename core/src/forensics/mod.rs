@@ -1,0 +1,36 @@
+//! Forensic signals: each module looks at one kind of evidence and returns a
+//! [`Signal`]; the score module (to come) fuses them into the calibrated
+//! forgery score.
+
+mod container;
+
+pub use container::{EDITING_SOFTWARE, container_signal};
+
+use serde::Serialize;
+
+/// What one forensic check found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Signal {
+    /// The check's name, e.g. `container`.
+    pub name: &'static str,
+    /// Evidence strength, 0 (consistent with an authentic document) to 1
+    /// (strongly anomalous). Uncalibrated until the fusion model maps it.
+    pub statistic: f64,
+    /// Whether the check could look at all (a PNG has no quantisation tables).
+    pub applicable: bool,
+    /// snake_case anomaly flags for the report.
+    pub flags: Vec<String>,
+}
+
+impl Signal {
+    /// A signal that could not look at this input.
+    pub fn not_applicable(name: &'static str) -> Signal {
+        Signal {
+            name,
+            statistic: 0.0,
+            applicable: false,
+            flags: Vec::new(),
+        }
+    }
+}
