@@ -4,6 +4,7 @@ mod decode;
 mod format;
 mod jpeg;
 mod metadata;
+mod pdf;
 
 pub use decode::{DecodeLimits, decode_gray};
 pub use format::{Sniffed, detect_format, sniff};
@@ -11,6 +12,7 @@ pub use jpeg::{
     JpegStructure, QualityEstimate, QuantizationTable, Segment, estimate_quality, parse_jpeg,
 };
 pub use metadata::{ImageMetadata, jpeg_metadata};
+pub use pdf::{PdfLimits, PdfSignature, PdfStructure, parse_pdf};
 
 /// Builders of JPEG test inputs (EXIF segments), shared by the signals' tests.
 #[cfg(test)]
