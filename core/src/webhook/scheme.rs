@@ -155,10 +155,16 @@ fn check_count(signatures: &[Mac], entries: usize, name: &str, version: &str) ->
 
 /// Reads the headers of `scheme`.
 pub(crate) fn parse(scheme: Scheme, headers: &HeaderMap) -> Result<SignedHeaders> {
-    let name = scheme.signature_header();
+    // `sha256=` may also travel in `x-webhook-signature` (see `detect`).
+    let name = match scheme {
+        Scheme::Sha256 if !headers.contains(SHA256_SIGNATURE_HEADER) => {
+            TIMESTAMPED_SIGNATURE_HEADER
+        }
+        _ => scheme.signature_header(),
+    };
     let values = signature_values(headers, name)?;
     if values.is_empty() {
-        return Err(missing(name, scheme));
+        return Err(missing(scheme.signature_header(), scheme));
     }
     match scheme {
         Scheme::Standard => {
@@ -221,12 +227,6 @@ pub(crate) fn parse(scheme: Scheme, headers: &HeaderMap) -> Result<SignedHeaders
             })
         }
         Scheme::Sha256 => {
-            let header = if headers.contains(SHA256_SIGNATURE_HEADER) {
-                SHA256_SIGNATURE_HEADER
-            } else {
-                TIMESTAMPED_SIGNATURE_HEADER
-            };
-            let values = signature_values(headers, header)?;
             let entries: Vec<&str> = values
                 .iter()
                 .flat_map(|value| value.split(','))
@@ -236,7 +236,7 @@ pub(crate) fn parse(scheme: Scheme, headers: &HeaderMap) -> Result<SignedHeaders
                 .iter()
                 .filter_map(|sig| decode_mac(hex::decode(sig).ok()))
                 .collect();
-            check_count(&signatures, entries.len(), header, "sha256=")?;
+            check_count(&signatures, entries.len(), name, "sha256=")?;
             Ok(SignedHeaders {
                 scheme,
                 id: None,
@@ -344,6 +344,20 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.message().contains("repeats"));
+    }
+
+    #[test]
+    fn a_sha256_signature_in_x_webhook_signature_is_read() {
+        let mac = hex::encode([9u8; 32]);
+        let parsed = parse(
+            Scheme::Sha256,
+            &headers(&[("x-webhook-signature", &format!("sha256={mac}"))]),
+        )
+        .unwrap();
+        assert_eq!(parsed.signatures, vec![[9u8; 32]]);
+        let err = parse(Scheme::Sha256, &headers(&[("content-type", "text/plain")])).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::WebhookMissingHeader);
+        assert!(err.message().contains("x-hub-signature-256"));
     }
 
     #[test]

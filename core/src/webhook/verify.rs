@@ -380,6 +380,23 @@ mod tests {
     }
 
     #[test]
+    fn a_sha256_signature_moved_to_x_webhook_signature_verifies() {
+        let signed = signed(Scheme::Sha256, "k", 0);
+        let value = signed.get("x-hub-signature-256").unwrap().to_owned();
+        let moved: HeaderMap = [("x-webhook-signature", value)].into_iter().collect();
+        let outcome = Verifier::new(secret("k"))
+            .verify_at(&moved, BODY, NOW)
+            .unwrap();
+        assert!(matches!(
+            outcome,
+            WebhookOutcome::Verified {
+                scheme: Scheme::Sha256,
+                ..
+            }
+        ));
+    }
+
+    #[test]
     fn the_sha256_scheme_has_no_timestamp_to_check() {
         let headers = signed(Scheme::Sha256, "k", 0);
         let outcome = Verifier::new(secret("k"))
