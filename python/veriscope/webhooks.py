@@ -35,6 +35,10 @@ Secrets = Union[str, Sequence[str]]
 DEFAULT_TOLERANCE_SECONDS = 300
 
 
+def _secret_list(secret: Secrets) -> list[str]:
+    return [secret] if isinstance(secret, str) else list(secret)
+
+
 class Verifier:
     """A reusable verifier: secrets and settings parsed once, then
     :meth:`verify` per request. Thread-safe.
@@ -55,7 +59,7 @@ class Verifier:
     ) -> None:
         self._native = _native.WebhookVerifier(
             {
-                "secrets": [secret] if isinstance(secret, str) else list(secret),
+                "secrets": _secret_list(secret),
                 "toleranceSeconds": tolerance_seconds,
                 "scheme": scheme,
                 "allowUnsigned": allow_unsigned,
@@ -119,7 +123,7 @@ def sign(
     """The headers to send with ``body`` (``id`` is required for the standard
     scheme; ``timestamp`` defaults to now)."""
     options = {
-        "secrets": [secret] if isinstance(secret, str) else list(secret),
+        "secrets": _secret_list(secret),
         "scheme": scheme,
         "id": id,
         "timestamp": timestamp,

@@ -7,7 +7,6 @@
 use serde::Serialize;
 
 use super::check_digit::check_digit;
-use super::countries::COUNTRIES;
 use super::date::Date;
 use crate::error::{Error, Problem, Result};
 use crate::model::DocumentType;
@@ -258,10 +257,7 @@ impl Report {
 
     fn country(&mut self, field: &'static str, code: &str) {
         let code = trim_filler(code);
-        if COUNTRIES
-            .binary_search_by(|(known, _)| known.cmp(&code))
-            .is_err()
-        {
+        if super::country_name(code).is_none() {
             self.finding(
                 "mrz_unknown_country",
                 field,

@@ -612,18 +612,21 @@ fn sample(image: &GrayImage, x: f32, y: f32) -> f32 {
         + (p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx) * fy
 }
 
-/// Template data as floats with zero mean, and their norms.
-fn prepared_templates() -> Vec<(Vec<f32>, f32)> {
-    TEMPLATES
-        .iter()
-        .map(|template| {
-            let mean = template.iter().map(|&v| f32::from(v)).sum::<f32>() / template.len() as f32;
-            let centred: Vec<f32> = template.iter().map(|&v| f32::from(v) - mean).collect();
-            let norm = centred.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
-            (centred, norm)
-        })
-        .collect()
-}
+/// Template data as floats with zero mean, and their norms; prepared once
+/// per process.
+static PREPARED_TEMPLATES: std::sync::LazyLock<Vec<(Vec<f32>, f32)>> =
+    std::sync::LazyLock::new(|| {
+        TEMPLATES
+            .iter()
+            .map(|template| {
+                let mean =
+                    template.iter().map(|&v| f32::from(v)).sum::<f32>() / template.len() as f32;
+                let centred: Vec<f32> = template.iter().map(|&v| f32::from(v) - mean).collect();
+                let norm = centred.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
+                (centred, norm)
+            })
+            .collect()
+    });
 
 fn read_line(image: &GrayImage, line: &Line, columns: usize) -> Vec<Cell> {
     let (start, pitch) = line.grid();
@@ -654,7 +657,7 @@ fn read_line(image: &GrayImage, line: &Line, columns: usize) -> Vec<Cell> {
         }
         grids.push(grid);
     }
-    let templates = prepared_templates();
+    let templates = &*PREPARED_TEMPLATES;
     grids
         .iter()
         .map(|grid| {

@@ -117,13 +117,11 @@ impl Verifier {
 
     /// Verifies as [`Verifier::verify`] with `now` as the current Unix time.
     pub fn verify_at(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<WebhookOutcome> {
-        let detected = Scheme::detect(headers);
-        let Some(scheme) = self.scheme.or(detected) else {
+        // No signature header of any scheme: unsigned, whichever scheme was asked for.
+        let Some(detected) = Scheme::detect(headers) else {
             return self.unsigned();
         };
-        if detected.is_none() {
-            return self.unsigned();
-        }
+        let scheme = self.scheme.unwrap_or(detected);
         let signed = scheme::parse(scheme, headers)?;
         let (stamp, timestamp) = match &signed.timestamp {
             Some((text, value)) => {
