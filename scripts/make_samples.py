@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "samples"
 BYTES_FIXTURES = ROOT / "tests" / "fixtures" / "document-bytes"
+IMAGE_FIXTURES = ROOT / "tests" / "fixtures" / "images"
 
 
 def font(size: int) -> ImageFont.ImageFont:
@@ -145,6 +146,14 @@ def main() -> None:
     write(BYTES_FIXTURES / "empty.jpg", b"")
     write(BYTES_FIXTURES / "truncated.jpg", b"\xff\xd8")
     write(BYTES_FIXTURES / "notes.txt", b"this is a note, not a document\n")
+
+    # The same pixels saved by libjpeg as baseline and as progressive with
+    # successive approximation: the coefficient reader must agree on both.
+    crop = card.crop((280, 90, 280 + 123, 90 + 77))
+    for name, progressive in (("baseline", False), ("progressive", True)):
+        out = io.BytesIO()
+        crop.save(out, "JPEG", quality=85, subsampling=2, progressive=progressive)
+        write(IMAGE_FIXTURES / f"card-{name}.jpg", out.getvalue())
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 //! Bytes to things: what a file is, and its pixels, under explicit limits.
 
+mod dct;
 mod decode;
 mod format;
 mod jpeg;
 mod metadata;
 mod pdf;
 
+pub use dct::{DctPlane, ZIGZAG_TO_NATURAL, read_dct};
 pub use decode::{DecodeLimits, decode_gray};
 pub use format::{Sniffed, detect_format, sniff};
 pub use jpeg::{
