@@ -2,9 +2,26 @@
 //! [`Signal`]; the score module (to come) fuses them into the calibrated
 //! forgery score.
 
+mod block_dct;
+mod block_grid;
+mod cells;
 mod container;
+mod copy_move;
+mod error_level;
+mod noise;
+mod pdf_edits;
+mod recapture;
+#[cfg(test)]
+mod test_images;
 
+pub use block_grid::{block_grid_signal, grid_phase};
+pub use cells::{HeatMap, Outliers, Tail};
 pub use container::{EDITING_SOFTWARE, container_signal};
+pub use copy_move::{CopyMove, copy_move_signal, find_copy_move};
+pub use error_level::error_level_signal;
+pub use noise::noise_signal;
+pub use pdf_edits::{PDF_EDITORS, pdf_signal};
+pub use recapture::{moire_excess, recapture_signal};
 
 use serde::Serialize;
 

@@ -117,8 +117,9 @@ impl JpegStructure {
     }
 }
 
-/// libjpeg's table for `quality` (1–100): the standard table scaled.
-fn scaled_table(quality: u8) -> [u16; 64] {
+/// libjpeg's luminance table for `quality` (1–100), zig-zag order: the
+/// Annex K table scaled as `cjpeg -quality` does.
+pub fn libjpeg_luminance_table(quality: u8) -> [u16; 64] {
     let quality = u32::from(quality.clamp(1, 100));
     let scale = if quality < 50 {
         5000 / quality
@@ -136,7 +137,7 @@ pub fn estimate_quality(values: &[u16]) -> QualityEstimate {
         distance: f32::MAX,
     };
     for quality in 1..=100u8 {
-        let table = scaled_table(quality);
+        let table = libjpeg_luminance_table(quality);
         let distance = table
             .iter()
             .zip(values)
@@ -327,7 +328,7 @@ mod tests {
 
     #[test]
     fn a_custom_table_is_not_standard() {
-        let mut custom = scaled_table(85);
+        let mut custom = libjpeg_luminance_table(85);
         custom[0] += 3;
         custom[10] = custom[10].saturating_sub(2).max(1);
         let estimate = estimate_quality(&custom);

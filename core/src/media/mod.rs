@@ -11,7 +11,8 @@ pub use dct::{DctPlane, ZIGZAG_TO_NATURAL, read_dct};
 pub use decode::{DecodeLimits, decode_gray};
 pub use format::{Sniffed, detect_format, sniff};
 pub use jpeg::{
-    JpegStructure, QualityEstimate, QuantizationTable, Segment, estimate_quality, parse_jpeg,
+    JpegStructure, QualityEstimate, QuantizationTable, Segment, estimate_quality,
+    libjpeg_luminance_table, parse_jpeg,
 };
 pub use metadata::{ImageMetadata, jpeg_metadata};
 pub use pdf::{PdfLimits, PdfSignature, PdfStructure, parse_pdf};
@@ -19,3 +20,6 @@ pub use pdf::{PdfLimits, PdfSignature, PdfStructure, parse_pdf};
 /// Builders of JPEG test inputs (EXIF segments), shared by the signals' tests.
 #[cfg(test)]
 pub(crate) use metadata::tests as metadata_test_support;
+/// Builders of PDF test inputs, shared by the signals' tests.
+#[cfg(test)]
+pub(crate) use pdf::tests as pdf_test_support;

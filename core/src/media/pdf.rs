@@ -69,6 +69,38 @@ pub struct PdfStructure {
     pub text_operators: usize,
     /// Filled rectangles (`re` followed by a fill), the shape of a box drawn over content.
     pub filled_rectangles: usize,
+    /// Text-showing operators drawn after a white filled rectangle on the
+    /// same page: the mark of a value blanked out and typed over.
+    pub text_over_white_boxes: usize,
+    /// The text shown by those operators (the first 64 KiB, bytes read as
+    /// Latin-1), for recognising the kind of document.
+    pub text: String,
+}
+
+/// Most bytes of page text kept in [`PdfStructure::text`].
+const MAX_TEXT: usize = 64 * 1024;
+
+/// Whether the operands of a fill-colour operator name white.
+fn is_white(operator: &str, operands: &[Object]) -> bool {
+    let values: Vec<f32> = operands.iter().filter_map(|o| o.as_float().ok()).collect();
+    match operator {
+        "g" | "rg" => !values.is_empty() && values.iter().all(|v| *v >= 0.99),
+        "k" => !values.is_empty() && values.iter().all(|v| *v <= 0.01),
+        _ => false,
+    }
+}
+
+/// Appends the strings an operator shows to `text`.
+fn shown_text(operands: &[Object], text: &mut String) {
+    for operand in operands {
+        match operand {
+            Object::String(bytes, _) => {
+                text.extend(bytes.iter().map(|&b| char::from(b)));
+            }
+            Object::Array(items) => shown_text(items, text),
+            _ => {}
+        }
+    }
 }
 
 fn too_large(message: String) -> Error {
@@ -186,7 +218,8 @@ pub fn parse_pdf(bytes: &[u8], limits: &PdfLimits) -> Result<PdfStructure> {
         }
     }
 
-    let (mut text_operators, mut filled_rectangles) = (0, 0);
+    let (mut text_operators, mut filled_rectangles, mut text_over_white_boxes) = (0, 0, 0);
+    let mut shown = String::new();
     for page_id in pages.values() {
         let Ok(content) = document.get_page_content_with_limit(*page_id, limits.max_stream_bytes)
         else {
@@ -199,12 +232,24 @@ pub fn parse_pdf(bytes: &[u8], limits: &PdfLimits) -> Result<PdfStructure> {
             continue;
         };
         let mut rectangle_pending = false;
+        let (mut fill_white, mut white_box_drawn) = (false, false);
         for operation in &content.operations {
             match operation.operator.as_str() {
-                "Tj" | "TJ" | "'" | "\"" => text_operators += 1,
+                "Tj" | "TJ" | "'" | "\"" => {
+                    text_operators += 1;
+                    if white_box_drawn {
+                        text_over_white_boxes += 1;
+                    }
+                    if shown.len() < MAX_TEXT {
+                        shown_text(&operation.operands, &mut shown);
+                        shown.push(' ');
+                    }
+                }
+                "g" | "rg" | "k" => fill_white = is_white(&operation.operator, &operation.operands),
                 "re" => rectangle_pending = true,
                 "f" | "F" | "f*" | "B" | "B*" if rectangle_pending => {
                     filled_rectangles += 1;
+                    white_box_drawn |= fill_white;
                     rectangle_pending = false;
                 }
                 "S" | "n" | "s" => rectangle_pending = false,
@@ -226,6 +271,8 @@ pub fn parse_pdf(bytes: &[u8], limits: &PdfLimits) -> Result<PdfStructure> {
         images,
         text_operators,
         filled_rectangles,
+        text_over_white_boxes,
+        text: shown.chars().take(MAX_TEXT).collect(),
     })
 }
 
@@ -366,9 +413,18 @@ pub(crate) mod tests {
         );
         let structure = parse_pdf(&pdf, &PdfLimits::default()).unwrap();
         assert_eq!(
-            (structure.text_operators, structure.filled_rectangles),
-            (2, 1)
+            (
+                structure.text_operators,
+                structure.filled_rectangles,
+                structure.text_over_white_boxes
+            ),
+            (2, 1, 1)
         );
+        assert_eq!(structure.text, "4,065.80 9,065.80 ");
+        // A dark box (a table header) before text is not an overlay.
+        let pdf = simple_pdf("0.2 0.3 0.5 rg 50 700 120 14 re f BT (Total) Tj ET", "x");
+        let structure = parse_pdf(&pdf, &PdfLimits::default()).unwrap();
+        assert_eq!(structure.text_over_white_boxes, 0);
     }
 
     #[test]

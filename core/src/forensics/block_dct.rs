@@ -1,0 +1,63 @@
+//! The orthonormal 8x8 DCT-II of JPEG (T.81 A.3.3), for signals that ask how
+//! the pixels would re-quantise. A direct separable product with a cosine
+//! table: 1,024 multiply-adds per block, a few milliseconds per megapixel.
+
+use std::sync::OnceLock;
+
+/// `COS[u][x] = c(u)/2 · cos((2x+1)uπ/16)`, the 1-D basis.
+fn basis() -> &'static [[f32; 8]; 8] {
+    static BASIS: OnceLock<[[f32; 8]; 8]> = OnceLock::new();
+    BASIS.get_or_init(|| {
+        let mut table = [[0.0f32; 8]; 8];
+        for (u, row) in table.iter_mut().enumerate() {
+            let scale = if u == 0 { (0.125f64).sqrt() } else { 0.5 };
+            for (x, value) in row.iter_mut().enumerate() {
+                let angle = ((2 * x + 1) * u) as f64 * std::f64::consts::PI / 16.0;
+                *value = (scale * angle.cos()) as f32;
+            }
+        }
+        table
+    })
+}
+
+/// The DCT of the 8x8 block whose top-left pixel is (`x0`, `y0`) in a
+/// row-major image of `width` columns, level-shifted by 128; natural order.
+pub fn forward_dct(pixels: &[u8], width: usize, x0: usize, y0: usize) -> [f32; 64] {
+    let basis = basis();
+    let mut rows = [[0.0f32; 8]; 8];
+    for (y, row) in rows.iter_mut().enumerate() {
+        let line = &pixels[(y0 + y) * width + x0..][..8];
+        for (u, out) in row.iter_mut().enumerate() {
+            *out = line
+                .iter()
+                .zip(&basis[u])
+                .map(|(&p, &c)| (f32::from(p) - 128.0) * c)
+                .sum();
+        }
+    }
+    let mut out = [0.0f32; 64];
+    for v in 0..8 {
+        for u in 0..8 {
+            out[v * 8 + u] = (0..8).map(|y| rows[y][u] * basis[v][y]).sum();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flat_block_has_only_a_dc_term_and_energy_is_preserved() {
+        let flat = vec![138u8; 64];
+        let dct = forward_dct(&flat, 8, 0, 0);
+        assert!((dct[0] - 80.0).abs() < 1e-3, "{}", dct[0]);
+        assert!(dct[1..].iter().all(|c| c.abs() < 1e-3));
+        let ramp: Vec<u8> = (0..64).map(|i| (i * 3 + (i % 7) * 11) as u8).collect();
+        let dct = forward_dct(&ramp, 8, 0, 0);
+        let pixel_energy: f32 = ramp.iter().map(|&p| (f32::from(p) - 128.0).powi(2)).sum();
+        let dct_energy: f32 = dct.iter().map(|c| c * c).sum();
+        assert!((pixel_energy - dct_energy).abs() / pixel_energy < 1e-4);
+    }
+}
