@@ -30,6 +30,7 @@
 //! # Ok::<(), veriscope::Error>(())
 //! ```
 
+pub mod analysis;
 pub mod error;
 pub mod forensics;
 pub mod media;

@@ -1,0 +1,345 @@
+//! Forgery analysis of one document: the forensic signals of
+//! [`crate::forensics`], the MRZ and NIK evidence of [`crate::mrz`], and the
+//! document type, fused into the forgery API's report.
+//!
+//! ```
+//! use veriscope::analysis::{AnalysisOptions, analyze};
+//!
+//! let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/samples/id-card.png"))?;
+//! let analysis = analyze(&png, &AnalysisOptions::default())?;
+//! assert!((0.0..=1.0).contains(&analysis.report.forgery_score));
+//! assert_eq!(analysis.report.document_type.as_str(), "id");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod document_type;
+pub mod fusion;
+mod fusion_model;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use document_type::{may_carry_mrz, type_from_shape, type_from_text};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::forensics::{
+    HeatMap, Signal, block_grid_signal, container_signal, copy_move_signal, error_level_signal,
+    noise_signal, pdf_signal, recapture_signal,
+};
+use crate::media::{DecodeLimits, PdfLimits, decode_gray, detect_format, parse_pdf};
+use crate::model::{Confidence, DocumentFormat, DocumentType, ForgeryReport};
+use crate::mrz::{Date, ForgeryEvidence, NikClaims, mrz_text_evidence, nik_evidence, read_mrz_image};
+
+/// Options of one analysis; every field has a default, and the JSON form
+/// used by the doors takes camelCase (or snake_case) names.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct AnalysisOptions {
+    /// The report's `id`; by default a UUID derived from the file's SHA-256,
+    /// so the same file always gets the same id.
+    pub id: Option<String>,
+    /// Look for an MRZ in card- and page-shaped images (on by default).
+    #[serde(alias = "read_mrz")]
+    pub read_mrz: Option<bool>,
+    /// MRZ text read by other means (an NFC chip, an OCR service), checked
+    /// instead of reading the image.
+    #[serde(alias = "mrz_text")]
+    pub mrz_text: Option<String>,
+    /// A KTP's NIK as printed, checked against `nikClaims`.
+    pub nik: Option<String>,
+    /// What the card says beside the NIK: birth date, sex, province.
+    #[serde(alias = "nik_claims")]
+    pub nik_claims: Option<NikClaims>,
+    /// The date MRZ and NIK dates are judged against; today by default.
+    pub today: Option<Date>,
+    /// Most pixels decoded.
+    #[serde(alias = "max_pixels")]
+    pub max_pixels: Option<u64>,
+}
+
+/// One analysis: the API's report and the evidence behind it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Analysis {
+    /// The forgery API's `data` object.
+    pub report: ForgeryReport,
+    /// The file's format.
+    pub format: DocumentFormat,
+    /// Every signal, applicable or not.
+    pub signals: Vec<Signal>,
+    /// The fusion model's inputs, named by [`fusion::FEATURES`].
+    pub features: Vec<f64>,
+    /// What the MRZ or NIK said, when looked at.
+    pub evidence: Option<ForgeryEvidence>,
+    /// Where the pixel signals saw anomalies (the strongest of them per
+    /// cell), for showing a reviewer; images only.
+    pub heat_map: Option<HeatMap>,
+    /// The fusion model's corpus.
+    pub model: &'static str,
+}
+
+/// A UUID (version 8, RFC 9562's custom layout) made of the SHA-256 of `bytes`.
+fn content_id(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest[..16]);
+    id[6] = (id[6] & 0x0F) | 0x80;
+    id[8] = (id[8] & 0x3F) | 0x80;
+    let hex = hex::encode(id);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// The strongest value per cell of several maps, scaled onto the finest grid.
+fn combine_maps(maps: &[&HeatMap]) -> Option<HeatMap> {
+    let finest = maps.iter().min_by_key(|m| m.cell)?;
+    let mut combined = HeatMap {
+        cell: finest.cell,
+        columns: finest.columns,
+        rows: finest.rows,
+        values: vec![0.0; finest.values.len()],
+    };
+    for map in maps {
+        for row in 0..combined.rows {
+            for column in 0..combined.columns {
+                let (x, y) = (
+                    column * combined.cell as usize / map.cell as usize,
+                    row * combined.cell as usize / map.cell as usize,
+                );
+                if x < map.columns && y < map.rows {
+                    let value = map.values[y * map.columns + x];
+                    let slot = &mut combined.values[row * combined.columns + column];
+                    *slot = slot.max(value);
+                }
+            }
+        }
+    }
+    Some(combined)
+}
+
+/// Analyses a JPEG, PNG or PDF.
+///
+/// A file of another format is `UNSUPPORTED_FORMAT`; a corrupt file is
+/// `UNSUPPORTED_FORMAT` naming the problem; one over the pixel or PDF limits
+/// is `FILE_TOO_LARGE`; bad options are `VALIDATION_ERROR`.
+pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
+    let started = web_time::Instant::now();
+    let format = detect_format(bytes)?;
+    let today = match options.today {
+        Some(today) => today,
+        None => Date::today()?,
+    };
+    let decode_limits = DecodeLimits {
+        max_pixels: options
+            .max_pixels
+            .unwrap_or(DecodeLimits::default().max_pixels),
+        ..DecodeLimits::default()
+    };
+    let mut signals = Vec::new();
+    let mut evidence: Option<ForgeryEvidence> = None;
+    let mut heat_map = None;
+    let mut quality_ok = true;
+    let mut document_type = match format {
+        DocumentFormat::Pdf => {
+            let pdf = parse_pdf(bytes, &PdfLimits::default())?;
+            signals.push(pdf_signal(&pdf));
+            type_from_text(&pdf.text)
+        }
+        DocumentFormat::Jpeg | DocumentFormat::Png => {
+            let gray = decode_gray(bytes, &decode_limits)?;
+            let jpeg = format == DocumentFormat::Jpeg;
+            signals.push(if jpeg {
+                container_signal(bytes)
+            } else {
+                Signal::not_applicable("container")
+            });
+            if jpeg {
+                if let Ok(structure) = crate::media::parse_jpeg(bytes) {
+                    quality_ok = structure.quality().is_none_or(|q| q.quality >= 70);
+                }
+            }
+            quality_ok &= gray.width().min(gray.height()) >= 400;
+            let (noise, noise_cells) = noise_signal(&gray);
+            let (grid, grid_cells, phase) = block_grid_signal(&gray);
+            let origin = if jpeg { (0, 0) } else { phase };
+            let (error_level, error_cells) = error_level_signal(&gray, origin);
+            let (copy_move, _) = copy_move_signal(&gray);
+            signals.extend([noise, error_level, grid, copy_move, recapture_signal(&gray)]);
+            heat_map = combine_maps(&[&noise_cells.map, &error_cells.map, &grid_cells.map]);
+            if options.mrz_text.is_none()
+                && options.read_mrz.unwrap_or(true)
+                && may_carry_mrz(gray.width(), gray.height())
+            {
+                if let Some(reading) = read_mrz_image(&gray, today)? {
+                    evidence = Some(reading.evidence);
+                }
+            }
+            type_from_shape(gray.width(), gray.height())
+        }
+    };
+    if let Some(text) = &options.mrz_text {
+        evidence = Some(mrz_text_evidence(text, today));
+    }
+    if let Some(nik) = &options.nik {
+        let claims = options.nik_claims.clone().unwrap_or_default();
+        let nik = nik_evidence(nik, &claims, today);
+        evidence = Some(match evidence {
+            None => nik,
+            Some(mut merged) => {
+                merged.document_type = merged.document_type.or(nik.document_type);
+                merged.score_floor = merged.score_floor.max(nik.score_floor);
+                merged.flags.extend(nik.flags);
+                merged
+            }
+        });
+    } else if options.nik_claims.is_some() {
+        return Err(Error::new(
+            ErrorCode::ValidationError,
+            "nikClaims given without a nik to check them against",
+        ));
+    }
+
+    let features = fusion::features(&signals);
+    let mut score = fusion::probability(&signals);
+    let mut flags: Vec<String> = Vec::new();
+    for flag in signals.iter().flat_map(|s| &s.flags).chain(evidence.iter().flat_map(|e| &e.flags)) {
+        if !flags.contains(flag) {
+            flags.push(flag.clone());
+        }
+    }
+    if let Some(evidence) = &evidence {
+        score = score.max(evidence.score_floor);
+        document_type = evidence.document_type.or(document_type);
+    }
+    let independent = signals
+        .iter()
+        .filter(|s| s.applicable && s.name != "container")
+        .count();
+    let confidence = match (format, independent, quality_ok) {
+        (DocumentFormat::Pdf, _, _) => Confidence::Medium,
+        (_, n, true) if n >= 4 => Confidence::High,
+        (_, n, _) if n >= 2 => Confidence::Medium,
+        _ => Confidence::Low,
+    };
+    let report = ForgeryReport {
+        id: options.id.clone().unwrap_or_else(|| content_id(bytes)),
+        forgery_score: (score * 1000.0).round() / 1000.0,
+        confidence,
+        document_type: document_type.unwrap_or(DocumentType::Unknown),
+        flags,
+        latency_ms: started.elapsed().as_millis() as u64,
+        extra: serde_json::Map::new(),
+    };
+    Ok(Analysis {
+        report,
+        format,
+        signals,
+        features: features.to_vec(),
+        evidence,
+        heat_map,
+        model: fusion::CORPUS_VERSION,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/../examples/samples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn options() -> AnalysisOptions {
+        AnalysisOptions {
+            today: Date::new(2026, 11, 22),
+            ..AnalysisOptions::default()
+        }
+    }
+
+    #[test]
+    fn the_sample_card_is_an_id_and_every_signal_reports() {
+        let analysis = analyze(&sample("id-card.jpg"), &options()).unwrap();
+        assert_eq!(analysis.report.document_type, DocumentType::Id);
+        let names: Vec<&str> = analysis.signals.iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            ["container", "noise", "error_level", "block_grid", "copy_move", "recapture"]
+        );
+        assert_eq!(analysis.features.len(), fusion::FEATURES.len());
+        assert!(analysis.heat_map.is_some());
+        assert_eq!(analysis.report.id.len(), 36);
+        assert_eq!(&analysis.report.id[14..15], "8");
+    }
+
+    #[test]
+    fn the_same_file_gets_the_same_id_unless_one_is_given() {
+        let bytes = sample("id-card.png");
+        let a = analyze(&bytes, &options()).unwrap();
+        let b = analyze(&bytes, &options()).unwrap();
+        assert_eq!(a.report.id, b.report.id);
+        let named = AnalysisOptions {
+            id: Some("req-1".into()),
+            ..options()
+        };
+        assert_eq!(analyze(&bytes, &named).unwrap().report.id, "req-1");
+    }
+
+    #[test]
+    fn a_statement_pdf_is_financial() {
+        let analysis = analyze(&sample("bank-statement.pdf"), &options()).unwrap();
+        assert_eq!(analysis.format, DocumentFormat::Pdf);
+        assert_eq!(analysis.report.document_type, DocumentType::Financial);
+        assert_eq!(analysis.report.confidence, Confidence::Medium);
+        assert!(analysis.heat_map.is_none());
+    }
+
+    #[test]
+    fn mrz_and_nik_evidence_sets_type_flags_and_floor() {
+        let bytes = sample("id-card.png");
+        let tampered = AnalysisOptions {
+            mrz_text: Some(
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<19"
+                    .into(),
+            ),
+            ..options()
+        };
+        let analysis = analyze(&bytes, &tampered).unwrap();
+        assert_eq!(analysis.report.document_type, DocumentType::Passport);
+        assert!(analysis.report.flags.contains(&"mrz_check_digit_mismatch".to_owned()));
+        assert!(analysis.report.forgery_score >= 0.9);
+        let nik = AnalysisOptions {
+            nik: Some("3171234567890001".into()),
+            ..options()
+        };
+        let analysis = analyze(&bytes, &nik).unwrap();
+        assert!(analysis.report.flags.iter().any(|f| f.starts_with("nik_")), "{:?}", analysis.report.flags);
+    }
+
+    #[test]
+    fn other_formats_bombs_and_bad_options_are_typed_errors() {
+        assert_eq!(
+            analyze(b"GIF89a......", &options()).unwrap_err().code(),
+            ErrorCode::UnsupportedFormat
+        );
+        let bomb = std::fs::read(format!(
+            "{}/../tests/fixtures/images/bomb-100000x100000.png",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert_eq!(analyze(&bomb, &options()).unwrap_err().code(), ErrorCode::FileTooLarge);
+        let claims_alone = AnalysisOptions {
+            nik_claims: Some(NikClaims::default()),
+            ..options()
+        };
+        assert_eq!(
+            analyze(&sample("id-card.png"), &claims_alone).unwrap_err().code(),
+            ErrorCode::ValidationError
+        );
+    }
+}
