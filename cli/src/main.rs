@@ -20,6 +20,7 @@ const EXIT_CODES: &str = "EXIT CODES:
   0  success
   1  input rejected (VALIDATION_ERROR, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, INVALID_TRANSITION,
      every WEBHOOK_* code: the webhook is not verified; an MRZ or NIK with findings;
+     a document analysed as forged;
      NOT_FOUND: no MRZ in the image)
   2  bad usage or unreadable input (INVALID_ARGUMENT)
   3  remote failure (UNAUTHORIZED, TRIAL_EXHAUSTED, FETCH_FAILED, RATE_LIMITED, CAP_EXCEEDED)
@@ -54,6 +55,35 @@ enum Command {
     Webhook {
         #[command(subcommand)]
         action: WebhookAction,
+    },
+    /// Analyse each document (JPEG, PNG, PDF) for forgery and print the
+    /// forgery API's JSON, one line per file, with a progress bar on stderr
+    /// for batches; exit 0 only when no file scores as forged.
+    Analyze {
+        /// Documents to analyse (- reads stdin).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print every signal, the model's features and the heat map too.
+        #[arg(long)]
+        details: bool,
+        /// MRZ text read by other means, checked instead of reading the image.
+        #[arg(long, value_name = "FILE")]
+        mrz_text: Option<PathBuf>,
+        /// A KTP's NIK, checked against --birth-date, --sex and --province.
+        #[arg(long)]
+        nik: Option<String>,
+        /// Claimed date of birth beside the NIK, YYYY-MM-DD.
+        #[arg(long, requires = "nik")]
+        birth_date: Option<String>,
+        /// Claimed sex beside the NIK: male or female.
+        #[arg(long, requires = "nik")]
+        sex: Option<String>,
+        /// Claimed province beside the NIK (code or name).
+        #[arg(long, requires = "nik")]
+        province: Option<String>,
+        /// Reference date for MRZ and NIK dates (YYYY-MM-DD) [default: today].
+        #[arg(long)]
+        today: Option<String>,
     },
     /// Read the machine-readable zone of each image (JPEG, PNG), or parse
     /// one given as text; print fields, check digits and findings as JSON;
@@ -387,6 +417,71 @@ fn mrz_command(files: &[PathBuf], text: Option<&Path>, today: Option<&str>) -> u
         .unwrap_or(0)
 }
 
+/// What `veriscope analyze` was asked.
+struct AnalyzeRequest {
+    files: Vec<PathBuf>,
+    details: bool,
+    mrz_text: Option<PathBuf>,
+    nik: Option<String>,
+    claims: (Option<String>, Option<String>, Option<String>),
+    today: Option<String>,
+}
+
+fn analyze_command(request: AnalyzeRequest) -> u8 {
+    let options = (|| {
+        let (birth_date, sex, province) = request.claims;
+        let nik_claims = match request.nik {
+            Some(_) => Some(nik_claims(birth_date, sex, province)?),
+            None => None,
+        };
+        Ok::<_, Error>(veriscope::analysis::AnalysisOptions {
+            mrz_text: request.mrz_text.as_deref().map(read_text).transpose()?,
+            nik: request.nik,
+            nik_claims,
+            today: Some(mrz::reference_date(request.today.as_deref())?),
+            details: request.details,
+            ..Default::default()
+        })
+    })();
+    let options = match options {
+        Ok(options) => options,
+        Err(err) => return emit(Err(err)),
+    };
+    let progress = if request.files.len() > 1 {
+        indicatif::ProgressBar::new(request.files.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut worst = 0;
+    for file in &request.files {
+        progress.set_message(file.display().to_string());
+        let outcome =
+            read_input(file).and_then(|bytes| veriscope::analysis::analyze(&bytes, &options));
+        let code = match outcome {
+            Ok(analysis) => {
+                let line = if options.details {
+                    veriscope::to_json(&analysis)
+                } else {
+                    veriscope::to_json(&veriscope::ForgeryResponse {
+                        data: analysis.report.clone(),
+                    })
+                };
+                progress.suspend(|| println!("{line}"));
+                u8::from(analysis.is_forged())
+            }
+            Err(err) => progress.suspend(|| emit(Err(err))),
+        };
+        worst = worst.max(code);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    worst
+}
+
 fn nik_claims(
     birth_date: Option<String>,
     sex: Option<String>,
@@ -444,6 +539,23 @@ fn run(cli: Cli) -> u8 {
             emit(outcome)
         }
         Command::Webhook { action } => webhook_command(action),
+        Command::Analyze {
+            files,
+            details,
+            mrz_text,
+            nik,
+            birth_date,
+            sex,
+            province,
+            today,
+        } => analyze_command(AnalyzeRequest {
+            files,
+            details,
+            mrz_text,
+            nik,
+            claims: (birth_date, sex, province),
+            today,
+        }),
         Command::Mrz { files, text, today } => {
             mrz_command(&files, text.as_deref(), today.as_deref())
         }

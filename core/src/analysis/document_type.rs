@@ -13,25 +13,57 @@ const KEYWORDS: [(DocumentType, &[&str]); 5] = [
     (
         DocumentType::Financial,
         &[
-            "IBAN", "STATEMENT", "BALANCE", "ACCOUNT NO", "SORT CODE", "REKENING", "SALDO",
-            "MUTASI", "OPENING BALANCE", "CLOSING BALANCE", "DEBIT", "CREDIT",
+            "IBAN",
+            "STATEMENT",
+            "BALANCE",
+            "ACCOUNT NO",
+            "SORT CODE",
+            "REKENING",
+            "SALDO",
+            "MUTASI",
+            "OPENING BALANCE",
+            "CLOSING BALANCE",
+            "DEBIT",
+            "CREDIT",
         ],
     ),
     (
         DocumentType::UtilityBill,
         &[
-            "KWH", "ELECTRICITY", "METER", "TARIFF", "WATER", "GAS SUPPLY", "UTILITY", "TAGIHAN",
-            "PLN", "PDAM", "BILLING PERIOD", "AMOUNT DUE",
+            "KWH",
+            "ELECTRICITY",
+            "METER",
+            "TARIFF",
+            "WATER",
+            "GAS SUPPLY",
+            "UTILITY",
+            "TAGIHAN",
+            "PLN",
+            "PDAM",
+            "BILLING PERIOD",
+            "AMOUNT DUE",
         ],
     ),
     (
         DocumentType::Id,
-        &["NIK", "PROVINSI", "KARTU TANDA PENDUDUK", "IDENTITY CARD", "KABUPATEN", "KECAMATAN"],
+        &[
+            "NIK",
+            "PROVINSI",
+            "KARTU TANDA PENDUDUK",
+            "IDENTITY CARD",
+            "KABUPATEN",
+            "KECAMATAN",
+        ],
     ),
     (DocumentType::Passport, &["PASSPORT", "PASPOR", "PASSEPORT"]),
     (
         DocumentType::DriversLicense,
-        &["DRIVING LICENCE", "DRIVER LICENSE", "DRIVER'S LICENSE", "SURAT IZIN MENGEMUDI"],
+        &[
+            "DRIVING LICENCE",
+            "DRIVER LICENSE",
+            "DRIVER'S LICENSE",
+            "SURAT IZIN MENGEMUDI",
+        ],
     ),
 ];
 
@@ -42,7 +74,10 @@ pub fn type_from_text(text: &str) -> Option<DocumentType> {
     let mut scores: Vec<(DocumentType, usize)> = KEYWORDS
         .iter()
         .map(|(kind, words)| {
-            let hits = words.iter().filter(|word| contains_word(&upper, word)).count();
+            let hits = words
+                .iter()
+                .filter(|word| contains_word(&upper, word))
+                .count();
             (*kind, hits)
         })
         .collect();

@@ -94,7 +94,16 @@ mod tests {
     fn features_follow_their_names() {
         let x = features(&[signal("pdf", 0.5)]);
         assert_eq!(x[FEATURES.iter().position(|f| *f == "pdf").unwrap()], 0.5);
-        assert_eq!(x[FEATURES.iter().position(|f| *f == "is_pdf").unwrap()], 1.0);
-        assert_eq!(x[FEATURES.iter().position(|f| *f == "pixels_not_applicable").unwrap()], 1.0);
+        assert_eq!(
+            x[FEATURES.iter().position(|f| *f == "is_pdf").unwrap()],
+            1.0
+        );
+        assert_eq!(
+            x[FEATURES
+                .iter()
+                .position(|f| *f == "pixels_not_applicable")
+                .unwrap()],
+            1.0
+        );
     }
 }

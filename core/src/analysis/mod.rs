@@ -27,8 +27,10 @@ use crate::forensics::{
     noise_signal, pdf_signal, recapture_signal,
 };
 use crate::media::{DecodeLimits, PdfLimits, decode_gray, detect_format, parse_pdf};
-use crate::model::{Confidence, DocumentFormat, DocumentType, ForgeryReport};
-use crate::mrz::{Date, ForgeryEvidence, NikClaims, mrz_text_evidence, nik_evidence, read_mrz_image};
+use crate::model::{Confidence, DocumentFormat, DocumentType, ForgeryReport, ForgeryResponse};
+use crate::mrz::{
+    Date, ForgeryEvidence, NikClaims, mrz_text_evidence, nik_evidence, read_mrz_image,
+};
 
 /// Options of one analysis; every field has a default, and the JSON form
 /// used by the doors takes camelCase (or snake_case) names.
@@ -55,6 +57,41 @@ pub struct AnalysisOptions {
     /// Most pixels decoded.
     #[serde(alias = "max_pixels")]
     pub max_pixels: Option<u64>,
+    /// Return the whole [`Analysis`] (signals, features, heat map) from
+    /// [`analyze_to_json`] instead of the API's `{"data": report}`.
+    pub details: bool,
+}
+
+impl AnalysisOptions {
+    /// Options from their JSON form; an empty string means the defaults.
+    /// Unknown fields are a `VALIDATION_ERROR`.
+    pub fn from_json(text: &str) -> Result<Self> {
+        if text.trim().is_empty() {
+            return Ok(AnalysisOptions::default());
+        }
+        crate::from_json(text, "analysis options object")
+    }
+}
+
+/// Analyses a file and returns the JSON every door prints: the forgery API's
+/// response `{"data": {...}}`, or the whole [`Analysis`] when
+/// `options.details` is set.
+pub fn analyze_to_json(bytes: &[u8], options: &AnalysisOptions) -> Result<String> {
+    let analysis = analyze(bytes, options)?;
+    Ok(if options.details {
+        crate::to_json(&analysis)
+    } else {
+        crate::to_json(&ForgeryResponse {
+            data: analysis.report,
+        })
+    })
+}
+
+impl Analysis {
+    /// Whether the score reaches the fusion model's decision threshold.
+    pub fn is_forged(&self) -> bool {
+        self.report.forgery_score >= fusion::THRESHOLD
+    }
 }
 
 /// One analysis: the API's report and the evidence behind it.
@@ -165,11 +202,11 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
                 }
             }
             quality_ok &= gray.width().min(gray.height()) >= 400;
-            let (noise, noise_cells) = noise_signal(&gray);
+            let (noise, noise_cells, noise_level) = noise_signal(&gray);
             let (grid, grid_cells, phase) = block_grid_signal(&gray);
             let origin = if jpeg { (0, 0) } else { phase };
             let (error_level, error_cells) = error_level_signal(&gray, origin);
-            let (copy_move, _) = copy_move_signal(&gray);
+            let (copy_move, _) = copy_move_signal(&gray, noise_level);
             signals.extend([noise, error_level, grid, copy_move, recapture_signal(&gray)]);
             heat_map = combine_maps(&[&noise_cells.map, &error_cells.map, &grid_cells.map]);
             if options.mrz_text.is_none()
@@ -208,7 +245,11 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
     let features = fusion::features(&signals);
     let mut score = fusion::probability(&signals);
     let mut flags: Vec<String> = Vec::new();
-    for flag in signals.iter().flat_map(|s| &s.flags).chain(evidence.iter().flat_map(|e| &e.flags)) {
+    for flag in signals
+        .iter()
+        .flat_map(|s| &s.flags)
+        .chain(evidence.iter().flat_map(|e| &e.flags))
+    {
         if !flags.contains(flag) {
             flags.push(flag.clone());
         }
@@ -252,7 +293,11 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{}/../examples/samples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read(format!(
+            "{}/../examples/samples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
     }
 
     fn options() -> AnalysisOptions {
@@ -269,7 +314,14 @@ mod tests {
         let names: Vec<&str> = analysis.signals.iter().map(|s| s.name).collect();
         assert_eq!(
             names,
-            ["container", "noise", "error_level", "block_grid", "copy_move", "recapture"]
+            [
+                "container",
+                "noise",
+                "error_level",
+                "block_grid",
+                "copy_move",
+                "recapture"
+            ]
         );
         assert_eq!(analysis.features.len(), fusion::FEATURES.len());
         assert!(analysis.heat_map.is_some());
@@ -311,14 +363,65 @@ mod tests {
         };
         let analysis = analyze(&bytes, &tampered).unwrap();
         assert_eq!(analysis.report.document_type, DocumentType::Passport);
-        assert!(analysis.report.flags.contains(&"mrz_check_digit_mismatch".to_owned()));
+        assert!(
+            analysis
+                .report
+                .flags
+                .contains(&"mrz_check_digit_mismatch".to_owned())
+        );
         assert!(analysis.report.forgery_score >= 0.9);
         let nik = AnalysisOptions {
             nik: Some("3171234567890001".into()),
             ..options()
         };
         let analysis = analyze(&bytes, &nik).unwrap();
-        assert!(analysis.report.flags.iter().any(|f| f.starts_with("nik_")), "{:?}", analysis.report.flags);
+        assert!(
+            analysis.report.flags.iter().any(|f| f.starts_with("nik_")),
+            "{:?}",
+            analysis.report.flags
+        );
+    }
+
+    #[test]
+    fn the_json_form_is_the_api_response_or_the_details() {
+        let bytes = sample("id-card.png");
+        let plain = analyze_to_json(&bytes, &options()).unwrap();
+        let parsed: ForgeryResponse = serde_json::from_str(&plain).unwrap();
+        assert_eq!(parsed.data.document_type, DocumentType::Id);
+        let keys: Vec<String> = serde_json::from_str::<serde_json::Value>(&plain).unwrap()["data"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "forgeryScore",
+                "confidence",
+                "documentType",
+                "flags",
+                "latencyMs"
+            ]
+        );
+        let mut detailed =
+            AnalysisOptions::from_json(r#"{"details": true, "today": "2026-11-22"}"#).unwrap();
+        let details: serde_json::Value =
+            serde_json::from_str(&analyze_to_json(&bytes, &detailed).unwrap()).unwrap();
+        assert!(details["signals"].as_array().unwrap().len() >= 5);
+        assert!(details["heatMap"]["values"].is_array());
+        detailed.details = false;
+        assert_eq!(
+            AnalysisOptions::from_json(r#"{"detials": true}"#)
+                .unwrap_err()
+                .code(),
+            ErrorCode::ValidationError
+        );
+        assert_eq!(
+            AnalysisOptions::from_json("  ").unwrap(),
+            AnalysisOptions::default()
+        );
     }
 
     #[test]
@@ -332,13 +435,18 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap();
-        assert_eq!(analyze(&bomb, &options()).unwrap_err().code(), ErrorCode::FileTooLarge);
+        assert_eq!(
+            analyze(&bomb, &options()).unwrap_err().code(),
+            ErrorCode::FileTooLarge
+        );
         let claims_alone = AnalysisOptions {
             nik_claims: Some(NikClaims::default()),
             ..options()
         };
         assert_eq!(
-            analyze(&sample("id-card.png"), &claims_alone).unwrap_err().code(),
+            analyze(&sample("id-card.png"), &claims_alone)
+                .unwrap_err()
+                .code(),
             ErrorCode::ValidationError
         );
     }

@@ -172,10 +172,21 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     found
 }
 
-/// The copy-move signal.
-pub fn copy_move_signal(gray: &GrayImage) -> (Signal, CopyMove) {
-    let found = find_copy_move(gray);
+/// The copy-move signal. `noise_level` is the image's capture noise (see
+/// [`super::noise::noise_level`]): in a digitally made image two renders of
+/// the same glyph are identical, so duplicates prove nothing and the signal
+/// is not applicable.
+pub fn copy_move_signal(gray: &GrayImage, noise_level: f64) -> (Signal, CopyMove) {
     let mut signal = Signal::not_applicable("copy_move");
+    if noise_level < super::noise::MIN_CAPTURE_NOISE {
+        let found = CopyMove {
+            votes: 0,
+            displacement: (0, 0),
+            pairs: Vec::new(),
+        };
+        return (signal, found);
+    }
+    let found = find_copy_move(gray);
     if gray.width() as usize >= 4 * BLOCK && gray.height() as usize >= 4 * BLOCK {
         signal.applicable = true;
         signal.statistic = (found.votes as f64).ln_1p();
@@ -194,7 +205,7 @@ mod tests {
     #[test]
     fn a_noisy_page_has_no_duplicated_region() {
         let page = decode(&jpeg(&document(400, 300, 3.0, 7), 90));
-        let (signal, found) = copy_move_signal(&page);
+        let (signal, found) = copy_move_signal(&page, 3.0);
         assert!(signal.applicable);
         assert!(
             signal.flags.is_empty(),
@@ -209,7 +220,7 @@ mod tests {
         let patch = image::imageops::crop_imm(&page, 40, 30, 40, 40).to_image();
         paste(&mut page, &patch, 250, 190);
         let page = decode(&jpeg(&page, 90));
-        let (signal, found) = copy_move_signal(&page);
+        let (signal, found) = copy_move_signal(&page, 3.0);
         assert!(
             signal.flags.contains(&"copy_move".to_owned()),
             "{}",
@@ -217,5 +228,7 @@ mod tests {
         );
         let (dx, dy) = found.displacement;
         assert!((dx - 210).abs() <= 2 && (dy - 160).abs() <= 2, "{dx},{dy}");
+        // Without capture noise the same duplicate proves nothing.
+        assert!(!copy_move_signal(&page, 0.2).0.applicable);
     }
 }

@@ -19,7 +19,7 @@ pub use cells::{HeatMap, Outliers, Tail};
 pub use container::{EDITING_SOFTWARE, container_signal};
 pub use copy_move::{CopyMove, copy_move_signal, find_copy_move};
 pub use error_level::error_level_signal;
-pub use noise::noise_signal;
+pub use noise::{MIN_CAPTURE_NOISE, noise_level, noise_signal};
 pub use pdf_edits::{PDF_EDITORS, pdf_signal};
 pub use recapture::{moire_excess, recapture_signal};
 

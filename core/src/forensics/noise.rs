@@ -67,18 +67,42 @@ pub fn noise_cells(gray: &GrayImage) -> CellValues {
     }
 }
 
-/// The noise signal and its cell outliers.
-pub fn noise_signal(gray: &GrayImage) -> (Signal, Outliers) {
-    let outliers = noise_cells(gray).outliers(Tail::Both, 0.12);
+/// Typical noise below which an image is taken as digitally made (a render,
+/// an export): the lower-half mean Laplacian response, in gray levels.
+pub const MIN_CAPTURE_NOISE: f64 = 1.0;
+
+/// The image's typical noise: the median over cells of the lower-half mean
+/// Laplacian response (0 for a clean render, several levels for a photo).
+pub fn noise_level(cells: &CellValues) -> f64 {
+    let mut values: Vec<f64> = cells
+        .values
+        .iter()
+        .flatten()
+        .map(|v| v.exp() - 1.0)
+        .collect();
+    if values.is_empty() {
+        return 0.0;
+    }
+    let middle = values.len() / 2;
+    *values.select_nth_unstable_by(middle, f64::total_cmp).1
+}
+
+/// The noise signal, its cell outliers, and the image's noise level. A
+/// digitally made image, without capture noise, has no noise to compare:
+/// the signal is not applicable.
+pub fn noise_signal(gray: &GrayImage) -> (Signal, Outliers, f64) {
+    let cells = noise_cells(gray);
+    let level = noise_level(&cells);
+    let outliers = cells.outliers(Tail::Both, 0.12);
     let mut signal = Signal::not_applicable("noise");
-    if outliers.measured >= 8 {
+    if outliers.measured >= 8 && level >= MIN_CAPTURE_NOISE {
         signal.applicable = true;
         signal.statistic = outliers.region_score.ln_1p();
         if outliers.region_score > FLAG_SCORE && outliers.outlier_share < 0.25 {
             signal.flags.push("noise_inconsistency".into());
         }
     }
-    (signal, outliers)
+    (signal, outliers, level)
 }
 
 #[cfg(test)]
@@ -89,7 +113,7 @@ mod tests {
     #[test]
     fn an_even_page_is_consistent() {
         let page = decode(&jpeg(&document(480, 320, 3.0, 1), 90));
-        let (signal, outliers) = noise_signal(&page);
+        let (signal, outliers, _) = noise_signal(&page);
         assert!(signal.applicable);
         assert!(signal.flags.is_empty(), "{outliers:?}");
     }
@@ -100,7 +124,7 @@ mod tests {
         let clean = document(160, 96, 0.0, 2);
         paste(&mut page, &clean, 256, 160);
         let page = decode(&jpeg(&page, 90));
-        let (signal, outliers) = noise_signal(&page);
+        let (signal, outliers, _) = noise_signal(&page);
         assert!(
             signal.flags.contains(&"noise_inconsistency".to_owned()),
             "{outliers:?}"
@@ -113,7 +137,16 @@ mod tests {
 
     #[test]
     fn a_tiny_image_is_not_applicable() {
-        let (signal, _) = noise_signal(&document(60, 60, 3.0, 1));
+        let (signal, _, _) = noise_signal(&document(60, 60, 3.0, 1));
         assert!(!signal.applicable);
+    }
+
+    #[test]
+    fn a_clean_render_has_no_noise_to_compare() {
+        let (signal, _, level) = noise_signal(&document(480, 320, 0.0, 1));
+        assert!(level < MIN_CAPTURE_NOISE, "{level}");
+        assert!(!signal.applicable);
+        let (_, _, level) = noise_signal(&document(480, 320, 3.0, 1));
+        assert!(level >= MIN_CAPTURE_NOISE, "{level}");
     }
 }
