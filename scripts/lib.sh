@@ -25,9 +25,9 @@ ensure_venv() {
     log "creating $VENV"
     python3 -m venv "$VENV"
   fi
-  if ! "$VENV/bin/python" -c "import maturin, pytest, PIL, standardwebhooks" >/dev/null 2>&1; then
-    log "pip install maturin pytest pillow standardwebhooks"
-    "$VENV/bin/pip" install -q --disable-pip-version-check "maturin>=1.16,<2" "pytest>=8,<10" "pillow>=10,<13" "standardwebhooks==1.1.0"
+  if ! "$VENV/bin/python" -c "import maturin, pytest, PIL, standardwebhooks, numpy" >/dev/null 2>&1; then
+    log "pip install maturin pytest pillow standardwebhooks numpy"
+    "$VENV/bin/pip" install -q --disable-pip-version-check "maturin>=1.16,<2" "pytest>=8,<10" "pillow>=10,<13" "standardwebhooks==1.1.0" "numpy>=1.26,<3"
   fi
 }
 

@@ -336,3 +336,61 @@ fn mrz_reads_images_and_reports_an_image_without_a_zone() {
     }
     assert_eq!(veriscope(&["mrz"], None).status.code(), Some(2));
 }
+
+#[test]
+fn analyze_prints_the_forgery_api_response_per_file_and_errors_in_place() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/samples");
+    let pdf = samples.join("bank-statement.pdf");
+    let gif = samples.join("id-card.gif");
+    let output = veriscope(
+        &[
+            "analyze",
+            "--today",
+            "2026-11-22",
+            pdf.to_str().unwrap(),
+            gif.to_str().unwrap(),
+        ],
+        None,
+    );
+    let text = stdout(&output);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let data = lines[0]["data"].as_object().unwrap();
+    let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "forgeryScore",
+            "confidence",
+            "documentType",
+            "flags",
+            "latencyMs"
+        ]
+    );
+    assert_eq!(data["documentType"], "financial");
+    assert_eq!(lines[1]["error"]["code"], "UNSUPPORTED_FORMAT");
+    assert_eq!(output.status.code(), Some(1));
+    // --details adds the signals and the model's inputs.
+    let output = veriscope(
+        &[
+            "analyze",
+            "--details",
+            "--today",
+            "2026-11-22",
+            pdf.to_str().unwrap(),
+        ],
+        None,
+    );
+    let details: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(details["signals"][0]["name"], "pdf");
+    assert!(
+        details["model"]
+            .as_str()
+            .unwrap()
+            .starts_with("forgery-corpus-")
+    );
+}

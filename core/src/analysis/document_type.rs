@@ -81,7 +81,7 @@ pub fn type_from_text(text: &str) -> Option<DocumentType> {
             (*kind, hits)
         })
         .collect();
-    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    scores.sort_by_key(|score| std::cmp::Reverse(score.1));
     match scores.as_slice() {
         [(kind, best), (_, second), ..] if *best > 0 && *best > *second => Some(*kind),
         _ => None,

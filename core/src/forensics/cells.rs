@@ -28,7 +28,7 @@ pub struct CellValues {
     pub values: Vec<Option<f64>>,
 }
 
-/// How the odd cells out of a [`CellValues`] look.
+/// How the odd cells out of a grid of per-cell values look.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outliers {
     /// Robust z-score sum of the largest connected group of outlying cells
