@@ -91,12 +91,7 @@ pub fn container_signal(bytes: &[u8]) -> Signal {
     if structure.quality().is_some_and(|quality| quality.standard) {
         flags.push("recompressed".into());
     }
-    let statistic = 1.0
-        - WEIGHTS
-            .iter()
-            .filter(|(flag, _)| flags.iter().any(|f| f == flag))
-            .map(|(_, weight)| 1.0 - weight)
-            .product::<f64>();
+    let statistic = super::flag_statistic(&flags, &WEIGHTS);
     Signal {
         name: "container",
         statistic,

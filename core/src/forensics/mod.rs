@@ -40,6 +40,16 @@ pub struct Signal {
     pub flags: Vec<String>,
 }
 
+/// A statistic from flags of known weight: the chance that at least one is
+/// real evidence, if each independently is with its weight's probability.
+pub(crate) fn flag_statistic(flags: &[String], weights: &[(&str, f64)]) -> f64 {
+    1.0 - weights
+        .iter()
+        .filter(|(flag, _)| flags.iter().any(|f| f == flag))
+        .map(|(_, weight)| 1.0 - weight)
+        .product::<f64>()
+}
+
 impl Signal {
     /// A signal that could not look at this input.
     pub fn not_applicable(name: &'static str) -> Signal {

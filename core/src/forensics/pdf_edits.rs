@@ -72,12 +72,7 @@ pub fn pdf_signal(pdf: &PdfStructure) -> Signal {
             flags.push("modified_after_creation".into());
         }
     }
-    let statistic = 1.0
-        - WEIGHTS
-            .iter()
-            .filter(|(flag, _)| flags.iter().any(|f| f == flag))
-            .map(|(_, weight)| 1.0 - weight)
-            .product::<f64>();
+    let statistic = super::flag_statistic(&flags, &WEIGHTS);
     Signal {
         name: "pdf",
         statistic,

@@ -15,6 +15,7 @@
 //! `complete: false`) instead of reading past the buffer.
 
 use super::decode::DecodeLimits;
+use super::jpeg::skip_entropy_coded;
 use crate::error::{Error, ErrorCode, Result};
 
 /// Zig-zag position → natural (row-major) position in an 8x8 block.
@@ -384,7 +385,7 @@ pub fn read_dct(bytes: &[u8], limits: &DecodeLimits) -> Result<DctPlane> {
                 }
                 decoder.restart_interval = restart_interval;
                 let scan = read_scan_header(payload, &decoder.frame)?;
-                let end = entropy_end(bytes, at);
+                let end = skip_entropy_coded(bytes, at);
                 decoder.decode_scan(&scan, &bytes[at..end])?;
                 at = end;
             }
@@ -591,17 +592,6 @@ fn read_scan_header(payload: &[u8], frame: &Frame) -> Result<Scan> {
         return Err(malformed("scan's spectral selection or approximation"));
     }
     Ok(scan)
-}
-
-/// The offset of the marker that ends entropy-coded data starting at `at`.
-fn entropy_end(bytes: &[u8], mut at: usize) -> usize {
-    while at + 1 < bytes.len() {
-        if bytes[at] == 0xFF && bytes[at + 1] != 0x00 && !(0xD0..=0xD7).contains(&bytes[at + 1]) {
-            return at;
-        }
-        at += 1;
-    }
-    bytes.len()
 }
 
 /// What one block decode needs beyond the reader.
@@ -922,6 +912,23 @@ mod tests {
         worst
     }
 
+    /// Asserts that two planes hold the same coefficients in every data block.
+    fn assert_same_blocks(expected: &DctPlane, actual: &DctPlane, what: &str) {
+        assert_eq!(
+            (expected.blocks_wide, expected.blocks_high),
+            (actual.blocks_wide, actual.blocks_high)
+        );
+        for y in 0..expected.blocks_high {
+            for x in 0..expected.blocks_wide {
+                assert_eq!(
+                    expected.block(x, y),
+                    actual.block(x, y),
+                    "{what}: block {x},{y}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn baseline_coefficients_reconstruct_the_decoded_pixels() {
         let mut bytes = Vec::new();
@@ -972,15 +979,7 @@ mod tests {
         assert!(progressive.complete && baseline.complete);
         assert_eq!((baseline.blocks_wide, baseline.blocks_high), (7, 5));
         assert_eq!(baseline.quantization, progressive.quantization);
-        for y in 0..baseline.blocks_high {
-            for x in 0..baseline.blocks_wide {
-                assert_eq!(
-                    baseline.block(x, y),
-                    progressive.block(x, y),
-                    "block {x},{y}"
-                );
-            }
-        }
+        assert_same_blocks(&baseline, &progressive, "progressive");
         assert!(baseline.coefficients.iter().filter(|&&c| c != 0).count() > 200);
     }
 
@@ -996,15 +995,7 @@ mod tests {
         let (progressive, _) = read("card-progressive.jpg");
         assert!(progressive.progressive && progressive.complete);
         assert_eq!((baseline.blocks_wide, baseline.blocks_high), (16, 10));
-        for y in 0..baseline.blocks_high {
-            for x in 0..baseline.blocks_wide {
-                assert_eq!(
-                    baseline.block(x, y),
-                    progressive.block(x, y),
-                    "block {x},{y}"
-                );
-            }
-        }
+        assert_same_blocks(&baseline, &progressive, "progressive");
         assert!(reconstruction_error(&baseline_bytes, &baseline) <= 2.0);
     }
 
@@ -1021,15 +1012,8 @@ mod tests {
                 let bytes = jpeg_encoder(&image, 90, progressive, restart);
                 let plane = read_dct(&bytes, &DecodeLimits::default()).unwrap();
                 assert_eq!(plane.coefficients.len(), plain.coefficients.len());
-                for y in 0..plain.blocks_high {
-                    for x in 0..plain.blocks_wide {
-                        assert_eq!(
-                            plain.block(x, y),
-                            plane.block(x, y),
-                            "restart {restart} progressive {progressive} block {x},{y}"
-                        );
-                    }
-                }
+                let what = format!("restart {restart} progressive {progressive}");
+                assert_same_blocks(&plain, &plane, &what);
             }
         }
     }

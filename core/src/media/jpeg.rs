@@ -277,7 +277,7 @@ fn read_quantization(mut payload: &[u8], tables: &mut Vec<QuantizationTable>) ->
 
 /// The offset of the next marker after entropy-coded data starting at `at`
 /// (0xFF followed by 0x00 is a stuffed byte, 0xFF D0–D7 a restart marker).
-fn skip_entropy_coded(bytes: &[u8], mut at: usize) -> usize {
+pub(crate) fn skip_entropy_coded(bytes: &[u8], mut at: usize) -> usize {
     while at + 1 < bytes.len() {
         if bytes[at] == 0xFF && bytes[at + 1] != 0x00 && !(0xD0..=0xD7).contains(&bytes[at + 1]) {
             return at;
