@@ -86,6 +86,11 @@ impl Huffman {
         for length in 1..=16usize {
             let count = i32::from(counts[length - 1]);
             offset[length] = index - code;
+            // Checked before any slot is written: an over-full length would
+            // index past the lookahead table.
+            if code + count > (1 << length) {
+                return Err(malformed("Huffman table has more codes than fit"));
+            }
             if count > 0 {
                 for i in 0..count {
                     if length as u32 <= FAST_BITS {
@@ -99,9 +104,6 @@ impl Huffman {
                 code += count;
                 index += count;
                 max_code[length] = code - 1;
-            }
-            if code > (1 << length) {
-                return Err(malformed("Huffman table has more codes than fit"));
             }
             code <<= 1;
         }
@@ -1037,6 +1039,25 @@ mod tests {
         assert_eq!(
             read_dct(&bytes, &limits).unwrap_err().code(),
             ErrorCode::FileTooLarge
+        );
+    }
+
+    #[test]
+    fn an_over_full_huffman_table_is_refused() {
+        // Found by the fuzzer: three 1-bit codes, where only two fit.
+        let mut counts = [0u8; 16];
+        counts[0] = 3;
+        assert!(Huffman::new(&counts, &[1, 2, 3]).is_err());
+        counts[0] = 2;
+        assert!(Huffman::new(&counts, &[1, 2]).is_ok());
+        let mut segment = b"\xFF\xD8\xFF\xC4\x00\x16\x00\x03".to_vec();
+        segment.extend_from_slice(&[0; 15]);
+        segment.extend_from_slice(&[1, 2, 3, 0xFF, 0xD9]);
+        assert_eq!(
+            read_dct(&segment, &DecodeLimits::default())
+                .unwrap_err()
+                .code(),
+            ErrorCode::UnsupportedFormat
         );
     }
 
