@@ -463,13 +463,7 @@ fn analyze_command(request: AnalyzeRequest) -> u8 {
             read_input(file).and_then(|bytes| veriscope::analysis::analyze(&bytes, &options));
         let code = match outcome {
             Ok(analysis) => {
-                let line = if options.details {
-                    veriscope::to_json(&analysis)
-                } else {
-                    veriscope::to_json(&veriscope::ForgeryResponse {
-                        data: analysis.report.clone(),
-                    })
-                };
+                let line = analysis.to_json(options.details);
                 progress.suspend(|| println!("{line}"));
                 u8::from(analysis.is_forged())
             }

@@ -23,10 +23,10 @@ pub use document_type::{may_carry_mrz, type_from_shape, type_from_text};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::forensics::{
-    HeatMap, Signal, block_grid_signal, container_signal, copy_move_signal, error_level_signal,
+    HeatMap, Signal, block_grid_signal, container_signal_of, copy_move_signal, error_level_signal,
     noise_signal, pdf_signal, recapture_signal,
 };
-use crate::media::{DecodeLimits, PdfLimits, decode_gray, detect_format, parse_pdf};
+use crate::media::{DecodeLimits, PdfLimits, decode_gray, detect_format, parse_jpeg, parse_pdf};
 use crate::model::{Confidence, DocumentFormat, DocumentType, ForgeryReport, ForgeryResponse};
 use crate::mrz::{
     Date, ForgeryEvidence, NikClaims, mrz_text_evidence, nik_evidence, read_mrz_image,
@@ -77,17 +77,22 @@ impl AnalysisOptions {
 /// response `{"data": {...}}`, or the whole [`Analysis`] when
 /// `options.details` is set.
 pub fn analyze_to_json(bytes: &[u8], options: &AnalysisOptions) -> Result<String> {
-    let analysis = analyze(bytes, options)?;
-    Ok(if options.details {
-        crate::to_json(&analysis)
-    } else {
-        crate::to_json(&ForgeryResponse {
-            data: analysis.report,
-        })
-    })
+    Ok(analyze(bytes, options)?.to_json(options.details))
 }
 
 impl Analysis {
+    /// The JSON the doors print: the forgery API's response `{"data": {...}}`,
+    /// or with `details` the whole analysis.
+    pub fn to_json(&self, details: bool) -> String {
+        if details {
+            crate::to_json(self)
+        } else {
+            crate::to_json(&ForgeryResponse {
+                data: self.report.clone(),
+            })
+        }
+    }
+
     /// Whether the score reaches the fusion model's decision threshold.
     pub fn is_forged(&self) -> bool {
         self.report.forgery_score >= fusion::THRESHOLD
@@ -191,15 +196,13 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
         DocumentFormat::Jpeg | DocumentFormat::Png => {
             let gray = decode_gray(bytes, &decode_limits)?;
             let jpeg = format == DocumentFormat::Jpeg;
-            signals.push(if jpeg {
-                container_signal(bytes)
-            } else {
-                Signal::not_applicable("container")
+            let structure = if jpeg { parse_jpeg(bytes).ok() } else { None };
+            signals.push(match &structure {
+                Some(structure) => container_signal_of(bytes, structure),
+                None => Signal::not_applicable("container"),
             });
-            if jpeg {
-                if let Ok(structure) = crate::media::parse_jpeg(bytes) {
-                    quality_ok = structure.quality().is_none_or(|q| q.quality >= 70);
-                }
+            if let Some(structure) = &structure {
+                quality_ok = structure.quality().is_none_or(|q| q.quality >= 70);
             }
             quality_ok &= gray.width().min(gray.height()) >= 400;
             let (noise, noise_cells, noise_level) = noise_signal(&gray);

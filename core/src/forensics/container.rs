@@ -5,7 +5,7 @@
 //! Re-saving alone (`recompressed`) is no forgery: every messaging app does
 //! it. It weighs little, and only the combination with other signals matters.
 
-use crate::media::{jpeg_metadata, parse_jpeg};
+use crate::media::{JpegStructure, jpeg_metadata, parse_jpeg};
 
 use super::Signal;
 
@@ -59,10 +59,15 @@ fn exif_seconds(text: &str) -> Option<i64> {
 
 /// The container signal of a file; not applicable to anything but JPEG.
 pub fn container_signal(bytes: &[u8]) -> Signal {
-    let Ok(structure) = parse_jpeg(bytes) else {
-        return Signal::not_applicable("container");
-    };
-    let metadata = jpeg_metadata(bytes, &structure);
+    match parse_jpeg(bytes) {
+        Ok(structure) => container_signal_of(bytes, &structure),
+        Err(_) => Signal::not_applicable("container"),
+    }
+}
+
+/// The container signal of a JPEG whose structure the caller already read.
+pub fn container_signal_of(bytes: &[u8], structure: &JpegStructure) -> Signal {
+    let metadata = jpeg_metadata(bytes, structure);
     let mut flags: Vec<String> = Vec::new();
     if structure.trailing_bytes > PADDING {
         flags.push("trailing_data".into());
@@ -74,10 +79,7 @@ pub fn container_signal(bytes: &[u8]) -> Signal {
         metadata.software.as_deref(),
         metadata.creator_tool.as_deref(),
     ];
-    if names.iter().flatten().any(|name| {
-        let name = name.to_ascii_lowercase();
-        EDITING_SOFTWARE.iter().any(|editor| name.contains(editor))
-    }) {
+    if super::names_an_editor(&names, &EDITING_SOFTWARE) {
         flags.push("editing_software".into());
     }
     if let (Some(modified), Some(original)) = (

@@ -35,7 +35,7 @@ const FLAG_VOTES: usize = 12;
 const MAX_PIXELS: u64 = 3_000_000;
 
 /// What the copy-move search found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyMove {
     /// Matching block pairs voting for the most common displacement.
     pub votes: usize,
@@ -77,11 +77,7 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
         gray
     };
     let (width, height) = (gray.width() as usize, gray.height() as usize);
-    let mut found = CopyMove {
-        votes: 0,
-        displacement: (0, 0),
-        pairs: Vec::new(),
-    };
+    let mut found = CopyMove::default();
     if width < 4 * BLOCK || height < 4 * BLOCK {
         return found;
     }
@@ -179,12 +175,7 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
 pub fn copy_move_signal(gray: &GrayImage, noise_level: f64) -> (Signal, CopyMove) {
     let mut signal = Signal::not_applicable("copy_move");
     if noise_level < super::noise::MIN_CAPTURE_NOISE {
-        let found = CopyMove {
-            votes: 0,
-            displacement: (0, 0),
-            pairs: Vec::new(),
-        };
-        return (signal, found);
+        return (signal, CopyMove::default());
     }
     let found = find_copy_move(gray);
     if gray.width() as usize >= 4 * BLOCK && gray.height() as usize >= 4 * BLOCK {

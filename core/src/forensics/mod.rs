@@ -16,7 +16,7 @@ mod test_images;
 
 pub use block_grid::{block_grid_signal, grid_phase};
 pub use cells::{HeatMap, Outliers, Tail};
-pub use container::{EDITING_SOFTWARE, container_signal};
+pub use container::{EDITING_SOFTWARE, container_signal, container_signal_of};
 pub use copy_move::{CopyMove, copy_move_signal, find_copy_move};
 pub use error_level::error_level_signal;
 pub use noise::{MIN_CAPTURE_NOISE, noise_level, noise_signal};
@@ -48,6 +48,15 @@ pub(crate) fn flag_statistic(flags: &[String], weights: &[(&str, f64)]) -> f64 {
         .filter(|(flag, _)| flags.iter().any(|f| f == flag))
         .map(|(_, weight)| 1.0 - weight)
         .product::<f64>()
+}
+
+/// Whether any of `names` (software fields) contains one of `editors`
+/// (lower-case fragments), ignoring case.
+pub(crate) fn names_an_editor(names: &[Option<&str>], editors: &[&str]) -> bool {
+    names.iter().flatten().any(|name| {
+        let name = name.to_ascii_lowercase();
+        editors.iter().any(|editor| name.contains(editor))
+    })
 }
 
 impl Signal {

@@ -58,10 +58,7 @@ pub fn pdf_signal(pdf: &PdfStructure) -> Signal {
         flags.push("incremental_update".into());
     }
     let names = [pdf.producer.as_deref(), pdf.creator.as_deref()];
-    if names.iter().flatten().any(|name| {
-        let name = name.to_ascii_lowercase();
-        PDF_EDITORS.iter().any(|editor| name.contains(editor))
-    }) {
+    if super::names_an_editor(&names, &PDF_EDITORS) {
         flags.push("editing_software".into());
     }
     if let (Some(created), Some(modified)) = (

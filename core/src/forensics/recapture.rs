@@ -67,7 +67,8 @@ pub fn moire_excess(gray: &GrayImage) -> Option<f64> {
     // Log magnitudes of the upper half-plane, grouped by integer radius.
     let half = n as i64 / 2;
     let mut by_radius: Vec<Vec<f32>> = vec![Vec::new(); half as usize + 1];
-    let mut bins: Vec<(i64, i64, f32)> = Vec::new();
+    // (radius, log magnitude) of the frequencies eligible as peaks.
+    let mut bins: Vec<(usize, f32)> = Vec::new();
     let grid = n as i64 / 8;
     for v in 0..=half {
         for u in -half + 1..half {
@@ -89,7 +90,7 @@ pub fn moire_excess(gray: &GrayImage) -> Option<f64> {
                 off <= 1 || off >= grid - 1
             });
             if !near_axis && !near_grid {
-                bins.push((u, v, value));
+                bins.push((radius as usize, value));
             }
         }
     }
@@ -105,10 +106,7 @@ pub fn moire_excess(gray: &GrayImage) -> Option<f64> {
         .collect();
     let mut excess: Vec<f32> = bins
         .iter()
-        .map(|&(u, v, value)| {
-            let radius = ((u * u + v * v) as f64).sqrt().round() as usize;
-            value - medians[radius]
-        })
+        .map(|&(radius, value)| value - medians[radius])
         .collect();
     excess.sort_unstable_by(|a, b| b.total_cmp(a));
     let top = &excess[..excess.len().min(4)];

@@ -15,7 +15,7 @@
 //! `complete: false`) instead of reading past the buffer.
 
 use super::decode::DecodeLimits;
-use super::jpeg::skip_entropy_coded;
+use super::jpeg::{read_quantization, skip_entropy_coded};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Zig-zag position → natural (row-major) position in an 8x8 block.
@@ -336,7 +336,19 @@ pub fn read_dct(bytes: &[u8], limits: &DecodeLimits) -> Result<DctPlane> {
             .ok_or_else(|| malformed("segment runs past the end of the file"))?;
         at += length.max(2);
         match marker {
-            0xDB => read_quantization(payload, &mut tables)?,
+            0xDB => {
+                let mut defined = Vec::new();
+                read_quantization(payload, &mut defined)?;
+                for table in defined {
+                    // read_quantization bounds the slot to 0–3 and gives 64 values.
+                    if let (Some(slot), Ok(values)) = (
+                        tables.get_mut(usize::from(table.id)),
+                        <[u16; 64]>::try_from(table.values.as_slice()),
+                    ) {
+                        *slot = Some(values);
+                    }
+                }
+            }
             0xC4 => read_huffman(payload, &mut pending_dc, &mut pending_ac)?,
             0xDD => {
                 let value = payload
@@ -413,31 +425,6 @@ pub fn read_dct(bytes: &[u8], limits: &DecodeLimits) -> Result<DctPlane> {
         complete,
         progressive: decoder.frame.progressive,
     })
-}
-
-fn read_quantization(mut payload: &[u8], tables: &mut [Option<[u16; 64]>; 4]) -> Result<()> {
-    while let Some((&info, rest)) = payload.split_first() {
-        let wide = info >> 4 != 0;
-        let slot = usize::from(info & 0x0F);
-        let size = if wide { 128 } else { 64 };
-        let data = rest
-            .get(..size)
-            .ok_or_else(|| malformed("quantisation table cut short"))?;
-        let target = tables
-            .get_mut(slot)
-            .ok_or_else(|| malformed(format!("quantisation table slot {slot}")))?;
-        let mut values = [0u16; 64];
-        for (i, value) in values.iter_mut().enumerate() {
-            *value = if wide {
-                u16::from_be_bytes([data[2 * i], data[2 * i + 1]])
-            } else {
-                u16::from(data[i])
-            };
-        }
-        *target = Some(values);
-        payload = &rest[size..];
-    }
-    Ok(())
 }
 
 fn read_huffman(

@@ -246,7 +246,10 @@ pub fn parse_jpeg(bytes: &[u8]) -> Result<JpegStructure> {
     Err(malformed(format!("more than {MAX_SEGMENTS} segments")))
 }
 
-fn read_quantization(mut payload: &[u8], tables: &mut Vec<QuantizationTable>) -> Result<()> {
+pub(crate) fn read_quantization(
+    mut payload: &[u8],
+    tables: &mut Vec<QuantizationTable>,
+) -> Result<()> {
     while let Some((&info, rest)) = payload.split_first() {
         let (precision_bits, id) = (if info >> 4 == 0 { 8 } else { 16 }, info & 0x0F);
         let size = 64 * usize::from(precision_bits / 8);
