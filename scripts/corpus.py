@@ -3,9 +3,10 @@ would, with forged variants (and where they were changed) and authentic
 controls. Reproducible from a seed; no real person's data.
 
 Each document is rendered (ID-1 card, KTP with a valid NIK, passport data
-page, utility bill, bank statement), captured (blur, light, noise, JPEG
-Q85-95), then either kept (an authentic control, possibly re-saved, resized,
-cropped or converted to PNG) or forged by one family:
+page, utility bill, bank statement), captured (blur, light, noise) into the
+camera's JPEG at Q85-95, then either kept (an authentic control, possibly
+re-saved, resized, cropped or converted to PNG) or opened, forged by one
+family and saved again at Q85-95:
 
   splice_aligned / splice_shifted  a field from another capture saved at
                                    Q50-75, pasted on / off the 8x8 grid
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-VERSION = "forgery-corpus-1"
+VERSION = "forgery-corpus-2"
 TEMPLATES = ["id1", "ktp", "passport", "bill", "statement"]
 FAMILIES = ["splice_aligned", "splice_shifted", "copy_move", "retype", "portrait_swap", "metadata", "recapture"]
 CONTROLS = ["original", "resave", "resize", "crop", "png"]
@@ -151,13 +152,13 @@ def forge(family: str, template: str, captured: Image.Image, fields, portrait_bo
         donor_page, donor_fields, _ = render(template, random.Random(rng.random()))
         donor = decode(jpeg(capture(donor_page, rng), rng.randint(50, 75)))
         box = rng.choice(donor_fields)
-        pad = 10
-        patch = donor.crop((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad))
-        x, y = box[0] - pad, box[1] - pad
-        if family == "splice_aligned":
-            x, y = x - x % 8, y - y % 8
-        else:
-            x, y = x - x % 8 + rng.randint(1, 7), y - y % 8 + rng.randint(1, 7)
+        # The patch starts on the donor's 8x8 grid; pasted at the same place
+        # its first compression's blocks line up with the final ones
+        # (aligned), pasted a few pixels off they do not (shifted).
+        x, y = (box[0] - 10) // 8 * 8, (box[1] - 10) // 8 * 8
+        patch = donor.crop((x, y, box[2] + 10, box[3] + 10))
+        if family == "splice_shifted":
+            x, y = x + rng.randint(1, 7), y + rng.randint(1, 7)
         image.paste(patch, (x, y))
     elif family == "copy_move":
         source, target = rng.sample(fields, 2)
@@ -194,20 +195,22 @@ def forge(family: str, template: str, captured: Image.Image, fields, portrait_bo
     return jpeg(image, final_q)
 
 
-def control(kind: str, captured: Image.Image, rng: random.Random) -> tuple[bytes, str]:
+def control(kind: str, camera: bytes, rng: random.Random) -> tuple[bytes, str]:
+    """An authentic document: the camera's file, or what an app made of it."""
+    captured = decode(camera)
     if kind == "resave":
-        return jpeg(decode(jpeg(captured, rng.randint(85, 95))), rng.randint(60, 95)), "jpg"
+        return jpeg(captured, rng.randint(60, 95)), "jpg"
     if kind == "resize":
         f = rng.uniform(0.5, 1.5)
         return jpeg(captured.resize((int(captured.width * f), int(captured.height * f)), Image.Resampling.BICUBIC), rng.randint(80, 95)), "jpg"
     if kind == "crop":
         l, t = rng.randint(1, 60), rng.randint(1, 60)
-        return jpeg(decode(jpeg(captured, 90)).crop((l, t, captured.width - rng.randint(1, 60), captured.height - rng.randint(1, 60))), rng.randint(80, 95)), "jpg"
+        return jpeg(captured.crop((l, t, captured.width - rng.randint(1, 60), captured.height - rng.randint(1, 60))), rng.randint(80, 95)), "jpg"
     if kind == "png":
         out = io.BytesIO()
-        decode(jpeg(captured, rng.randint(85, 95))).save(out, "PNG")
+        captured.save(out, "PNG")
         return out.getvalue(), "png"
-    return jpeg(captured, rng.randint(85, 95)), "jpg"
+    return camera, "jpg"
 
 
 def pdf(lines: list[str], producer: str) -> bytes:
@@ -258,7 +261,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--count", type=int, default=4, help="documents per template and family")
+    parser.add_argument("--count", type=int, default=12, help="documents per template and family")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -269,14 +272,16 @@ def main() -> None:
     for template in TEMPLATES:
         for index in range(args.count * (len(FAMILIES) + len(CONTROLS)) // 2):
             page, fields, box = render(template, rng)
-            captured = capture(page, rng)
+            # The camera's own JPEG: what an authentic upload is, and what a
+            # forger opens in an editor.
+            camera = jpeg(capture(page, rng), rng.randint(85, 95))
             kinds = [("control", rng.choice(CONTROLS)), ("forged", rng.choice(FAMILIES))]
             for label, kind in kinds:
                 n += 1
                 if label == "control":
-                    data, ext = control(kind, captured, rng)
+                    data, ext = control(kind, camera, rng)
                 else:
-                    data, ext = forge(kind, template, captured, fields, box, rng), "jpg"
+                    data, ext = forge(kind, template, decode(camera), fields, box, rng), "jpg"
                 file = f"{n:05d}-{template}-{kind}.{ext}"
                 (args.out / file).write_bytes(data)
                 rows.append((file, int(label == "forged"), kind, template, split[template]))

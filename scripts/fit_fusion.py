@@ -44,13 +44,34 @@ def load(corpus: Path, cli: Path):
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.05) -> tuple[float, np.ndarray]:
     X = np.hstack([np.ones((len(x), 1)), x])
+    penalty = l2 * np.r_[1e-6, np.ones(X.shape[1] - 1)]
+
+    def loss(w: np.ndarray) -> float:
+        z = X @ w
+        return float(np.sum(np.logaddexp(0, z) - y * z) + 0.5 * np.sum(penalty * w * w))
+
     w = np.zeros(X.shape[1])
     for _ in range(200):
-        p = 1 / (1 + np.exp(-X @ w))
-        grad = X.T @ (p - y) + l2 * np.r_[0, w[1:]]
-        hess = X.T @ (X * (p * (1 - p))[:, None]) + l2 * np.diag(np.r_[1e-6, np.ones(len(w) - 1)])
-        w = w - np.linalg.solve(hess, grad)
-        w[1:] = np.maximum(w[1:], 0)  # monotone in every signal
+        p = 1 / (1 + np.exp(-np.clip(X @ w, -30, 30)))
+        grad = X.T @ (p - y) + penalty * w
+        hess = X.T @ (X * (p * (1 - p))[:, None]) + np.diag(penalty + 1e-9)
+        # Active-set projected Newton: weights at zero whose gradient would
+        # push them negative stay fixed (every signal monotone); the step on
+        # the others is halved until the loss falls.
+        free = (w > 0) | (grad < 0)
+        free[0] = True
+        step = np.zeros_like(w)
+        step[free] = np.linalg.solve(hess[np.ix_(free, free)], grad[free])
+        current, t = loss(w), 1.0
+        while t > 1e-6:
+            trial = w - t * step
+            trial[1:] = np.maximum(trial[1:], 0)
+            if loss(trial) <= current:
+                break
+            t /= 2
+        if t <= 1e-6 or np.max(np.abs(trial - w)) < 1e-9:
+            break
+        w = trial
     return w[0], w[1:]
 
 

@@ -10,13 +10,15 @@ use super::fusion_model::{INTERCEPT, WEIGHTS};
 pub use super::fusion_model::{CORPUS_VERSION, THRESHOLD};
 
 /// The model's inputs, in order.
-pub const FEATURES: [&str; 10] = [
+pub const FEATURES: [&str; 12] = [
     "container",
     "noise",
     "error_level",
     "block_grid",
     "copy_move",
     "recapture",
+    "double_quantization",
+    "agreement",
     "pdf",
     "block_grid_not_applicable",
     "pixels_not_applicable",
@@ -40,6 +42,8 @@ pub fn features(signals: &[Signal]) -> [f64; FEATURES.len()] {
         statistic("block_grid"),
         statistic("copy_move"),
         statistic("recapture"),
+        statistic("double_quantization"),
+        statistic("agreement"),
         statistic("pdf"),
         f64::from(u8::from(!applicable("block_grid"))),
         f64::from(u8::from(!applicable("noise"))),

@@ -23,10 +23,13 @@ pub use document_type::{may_carry_mrz, type_from_shape, type_from_text};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::forensics::{
-    HeatMap, Signal, block_grid_signal, container_signal_of, copy_move_signal, error_level_signal,
-    noise_signal, pdf_signal, recapture_signal,
+    HeatMap, Signal, agreement_signal, block_grid_signal, combine_maps, container_signal_of,
+    copy_move_signal, double_quantization_signal, error_level_signal, noise_signal, pdf_signal,
+    recapture_signal,
 };
-use crate::media::{DecodeLimits, PdfLimits, decode_gray, detect_format, parse_jpeg, parse_pdf};
+use crate::media::{
+    DecodeLimits, PdfLimits, decode_gray, detect_format, parse_jpeg, parse_pdf, read_dct,
+};
 use crate::model::{Confidence, DocumentFormat, DocumentType, ForgeryReport, ForgeryResponse};
 use crate::mrz::{
     Date, ForgeryEvidence, NikClaims, mrz_text_evidence, nik_evidence, read_mrz_image,
@@ -138,33 +141,6 @@ fn content_id(bytes: &[u8]) -> String {
     )
 }
 
-/// The strongest value per cell of several maps, scaled onto the finest grid.
-fn combine_maps(maps: &[&HeatMap]) -> Option<HeatMap> {
-    let finest = maps.iter().min_by_key(|m| m.cell)?;
-    let mut combined = HeatMap {
-        cell: finest.cell,
-        columns: finest.columns,
-        rows: finest.rows,
-        values: vec![0.0; finest.values.len()],
-    };
-    for map in maps {
-        for row in 0..combined.rows {
-            for column in 0..combined.columns {
-                let (x, y) = (
-                    column * combined.cell as usize / map.cell as usize,
-                    row * combined.cell as usize / map.cell as usize,
-                );
-                if x < map.columns && y < map.rows {
-                    let value = map.values[y * map.columns + x];
-                    let slot = &mut combined.values[row * combined.columns + column];
-                    *slot = slot.max(value);
-                }
-            }
-        }
-    }
-    Some(combined)
-}
-
 /// Analyses a JPEG, PNG or PDF.
 ///
 /// A file of another format is `UNSUPPORTED_FORMAT`; a corrupt file is
@@ -210,8 +186,30 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
             let origin = if jpeg { (0, 0) } else { phase };
             let (error_level, error_cells) = error_level_signal(&gray, origin);
             let (copy_move, _) = copy_move_signal(&gray, noise_level);
-            signals.extend([noise, error_level, grid, copy_move, recapture_signal(&gray)]);
-            heat_map = combine_maps(&[&noise_cells.map, &error_cells.map, &grid_cells.map]);
+            let plane = if jpeg {
+                read_dct(bytes, &decode_limits).ok()
+            } else {
+                None
+            };
+            let (double_quantization, double_cells) = match &plane {
+                Some(plane) => {
+                    let (signal, found) = double_quantization_signal(plane);
+                    (signal, Some(found.map))
+                }
+                None => (Signal::not_applicable("double_quantization"), None),
+            };
+            signals.extend([
+                noise,
+                error_level,
+                grid,
+                copy_move,
+                recapture_signal(&gray),
+                double_quantization,
+            ]);
+            let mut maps = vec![&noise_cells.map, &error_cells.map, &grid_cells.map];
+            maps.extend(double_cells.as_ref());
+            heat_map = combine_maps(&maps);
+            signals.push(agreement_signal(&maps));
             if options.mrz_text.is_none()
                 && options.read_mrz.unwrap_or(true)
                 && may_carry_mrz(gray.width(), gray.height())
@@ -323,7 +321,9 @@ mod tests {
                 "error_level",
                 "block_grid",
                 "copy_move",
-                "recapture"
+                "recapture",
+                "double_quantization",
+                "agreement"
             ]
         );
         assert_eq!(analysis.features.len(), fusion::FEATURES.len());

@@ -108,44 +108,9 @@ impl CellValues {
         let outlier = |i: usize| z[i] > OUTLIER_Z;
         let outliers = (0..z.len()).filter(|&i| outlier(i)).count();
         // Largest 8-connected group of outliers by z-sum.
-        let mut seen = vec![false; z.len()];
-        let (mut best_score, mut best_cells) = (0.0f64, 0usize);
-        for start in 0..z.len() {
-            if seen[start] || !outlier(start) {
-                continue;
-            }
-            let (mut score, mut cells) = (0.0, 0);
-            let mut stack = vec![start];
-            seen[start] = true;
-            while let Some(i) = stack.pop() {
-                score += z[i].min(4.0 * OUTLIER_Z);
-                cells += 1;
-                let (x, y) = ((i % self.columns) as isize, (i / self.columns) as isize);
-                for (dx, dy) in [
-                    (-1, -1),
-                    (0, -1),
-                    (1, -1),
-                    (-1, 0),
-                    (1, 0),
-                    (-1, 1),
-                    (0, 1),
-                    (1, 1),
-                ] {
-                    let (nx, ny) = (x + dx, y + dy);
-                    if nx < 0 || ny < 0 || nx >= self.columns as isize || ny >= self.rows as isize {
-                        continue;
-                    }
-                    let j = ny as usize * self.columns + nx as usize;
-                    if !seen[j] && outlier(j) {
-                        seen[j] = true;
-                        stack.push(j);
-                    }
-                }
-            }
-            if score > best_score {
-                (best_score, best_cells) = (score, cells);
-            }
-        }
+        let (best_score, best_cells) = largest_region(self.columns, self.rows, |i| {
+            outlier(i).then(|| z[i].min(4.0 * OUTLIER_Z))
+        });
         Outliers {
             region_score: best_score,
             region_cells: best_cells,
@@ -154,6 +119,45 @@ impl CellValues {
             map,
         }
     }
+}
+
+/// The largest 8-connected group of member cells of a `columns` x `rows`
+/// grid, by the sum of its members' weights: `(weight sum, cells)`, or
+/// `(0, 0)` when there are no members. `weight(i)` is `None` for a cell
+/// outside the group.
+pub(crate) fn largest_region(
+    columns: usize,
+    rows: usize,
+    weight: impl Fn(usize) -> Option<f64>,
+) -> (f64, usize) {
+    let mut seen = vec![false; columns * rows];
+    let (mut best_score, mut best_cells) = (0.0f64, 0usize);
+    for start in 0..seen.len() {
+        if seen[start] || weight(start).is_none() {
+            continue;
+        }
+        let (mut score, mut cells) = (0.0, 0);
+        let mut stack = vec![start];
+        seen[start] = true;
+        while let Some(i) = stack.pop() {
+            score += weight(i).unwrap_or(0.0);
+            cells += 1;
+            let (x, y) = (i % columns, i / columns);
+            for ny in y.saturating_sub(1)..(y + 2).min(rows) {
+                for nx in x.saturating_sub(1)..(x + 2).min(columns) {
+                    let j = ny * columns + nx;
+                    if !seen[j] && weight(j).is_some() {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        if score > best_score {
+            (best_score, best_cells) = (score, cells);
+        }
+    }
+    (best_score, best_cells)
 }
 
 #[cfg(test)]

@@ -2,11 +2,13 @@
 //! [`Signal`]; the score module (to come) fuses them into the calibrated
 //! forgery score.
 
+mod agreement;
 mod block_dct;
 mod block_grid;
 mod cells;
 mod container;
 mod copy_move;
+mod double_quantization;
 mod error_level;
 mod noise;
 mod pdf_edits;
@@ -14,10 +16,14 @@ mod recapture;
 #[cfg(test)]
 mod test_images;
 
+pub use agreement::{agreement_signal, combine_maps};
 pub use block_grid::{block_grid_signal, grid_phase};
 pub use cells::{HeatMap, Outliers, Tail};
 pub use container::{EDITING_SOFTWARE, container_signal, container_signal_of};
 pub use copy_move::{CopyMove, copy_move_signal, find_copy_move};
+pub use double_quantization::{
+    DoubleQuantization, double_quantization_signal, find_double_quantization,
+};
 pub use error_level::error_level_signal;
 pub use noise::{MIN_CAPTURE_NOISE, noise_level, noise_signal};
 pub use pdf_edits::{PDF_EDITORS, pdf_signal};

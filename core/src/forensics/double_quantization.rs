@@ -1,0 +1,304 @@
+//! Aligned double quantisation (A-DJPG): a region that was JPEG-compressed
+//! at one quality, pasted on the 8x8 grid of another picture and saved again
+//! at a finer quality keeps its first quantisation in the DCT coefficients.
+//!
+//! A coefficient first quantised with step `q1` and re-quantised with a
+//! smaller `q2` can only take the values `round(m·q1/q2)`: the histogram has
+//! gaps. Read from the file's own quantised coefficients
+//! ([`crate::media::read_dct`]), each nonzero low-frequency coefficient
+//! votes for or against "was on a `q1` lattice" with the log-likelihood ratio
+//! of a fit under double against single compression. The first table is
+//! searched among libjpeg's quality-scaled tables (what nearly every encoder
+//! writes), so one number, the first quality, ties the 14 positions
+//! together and keeps chance fits rare.
+//!
+//! Evidence is summed per 32-pixel cell (4x4 blocks). What counts is a
+//! region unlike the rest: a minority of cells with strong double-compression
+//! evidence (a splice from a coarser JPEG), or, in an image that was double
+//! compressed as a whole (an edited camera JPEG), a region with strong
+//! evidence against it (what was painted or pasted before the last save).
+//! A whole image compressed twice alone is re-saving, which is no forgery.
+//!
+//! Written here because no crate offers DCT-domain forensics.
+
+use crate::media::{DctPlane, ZIGZAG_TO_NATURAL, libjpeg_luminance_table};
+
+use super::Signal;
+use super::cells::{HeatMap, largest_region};
+
+/// Blocks per cell side (32 pixels).
+const CELL_BLOCKS: usize = 4;
+
+/// Zig-zag positions examined: the low and middle frequencies, which carry
+/// most nonzero coefficients and the coarsest first-quantisation steps.
+const POSITIONS: std::ops::RangeInclusive<usize> = 1..=14;
+
+/// Largest coefficient magnitude voting; larger ones are rare and add little.
+const MAX_MAGNITUDE: usize = 48;
+
+/// Rounding noise tolerated around a lattice point, in coefficient units
+/// (pixel rounding and the colour conversion between the two saves).
+const ROUNDING_SLACK: f64 = 1.0;
+
+/// Share of coefficients on the lattice in a double-compressed block.
+const FIT_IF_DOUBLE: f64 = 0.95;
+
+/// Positions where a chance fit is likelier than this carry no vote.
+const MAX_CHANCE_FIT: f64 = 0.8;
+
+/// Log-likelihood (nats) a cell needs to count for or against double
+/// compression.
+const CELL_EVIDENCE: f64 = 5.0;
+
+/// Region evidence (nats) above which the flag is raised.
+const FLAG_EVIDENCE: f64 = 60.0;
+
+/// First qualities searched.
+const FIRST_QUALITIES: std::ops::RangeInclusive<u8> = 20..=98;
+
+/// What the double-quantisation check found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoubleQuantization {
+    /// The first quality: of the whole image when most of it was compressed
+    /// twice, else of the odd region, if one stood out.
+    pub first_quality: Option<u8>,
+    /// Evidence (nats) of the odd region out.
+    pub region_evidence: f64,
+    /// Cells in that region.
+    pub region_cells: usize,
+    /// Whether most measured cells were double compressed at that quality
+    /// (the odd region is then one that was not).
+    pub mostly_double: bool,
+    /// 0–1 map of the odd region's cells.
+    pub map: HeatMap,
+}
+
+/// Nonzero low-frequency coefficients of one cell: `(position index,
+/// magnitude)` pairs.
+type CellVotes = Vec<(u8, u8)>;
+
+fn cell_votes(plane: &DctPlane, columns: usize, rows: usize) -> Vec<CellVotes> {
+    let mut cells = vec![CellVotes::new(); columns * rows];
+    for by in 0..rows * CELL_BLOCKS {
+        for bx in 0..columns * CELL_BLOCKS {
+            let block = plane.block(bx, by);
+            let cell = &mut cells[(by / CELL_BLOCKS) * columns + bx / CELL_BLOCKS];
+            for (index, zigzag) in POSITIONS.enumerate() {
+                let magnitude = block[ZIGZAG_TO_NATURAL[zigzag]].unsigned_abs() as usize;
+                if magnitude != 0 && magnitude <= MAX_MAGNITUDE {
+                    cell.push((index as u8, magnitude as u8));
+                }
+            }
+        }
+    }
+    cells
+}
+
+/// Per position and magnitude, the log-likelihood ratio of the value under
+/// double compression with first steps `first` against single compression;
+/// `None` where `first` leaves no gaps.
+fn vote_table(first: &[u16; 64], second: &[u16; 64]) -> Vec<Option<Vec<f64>>> {
+    POSITIONS
+        .map(|zigzag| {
+            let natural = ZIGZAG_TO_NATURAL[zigzag];
+            let (q1, q2) = (f64::from(first[natural]), f64::from(second[natural]));
+            if q1 <= q2 {
+                return None;
+            }
+            let fits: Vec<bool> = (0..=MAX_MAGNITUDE)
+                .map(|k| {
+                    let value = k as f64 * q2;
+                    let nearest = (value / q1).round() * q1;
+                    (value - nearest).abs() <= q2 / 2.0 + ROUNDING_SLACK
+                })
+                .collect();
+            // The chance of a fit for a single-compressed coefficient, whose
+            // magnitudes fall off roughly geometrically.
+            let (mut hit, mut total) = (0.0, 0.0);
+            for (k, &fit) in fits.iter().enumerate().skip(1) {
+                let weight = 0.8f64.powi(k as i32);
+                total += weight;
+                if fit {
+                    hit += weight;
+                }
+            }
+            let chance = hit / total;
+            if chance > MAX_CHANCE_FIT {
+                return None;
+            }
+            let on = (FIT_IF_DOUBLE / chance).ln();
+            let off = ((1.0 - FIT_IF_DOUBLE) / (1.0 - chance)).ln();
+            Some(fits.iter().map(|&fit| if fit { on } else { off }).collect())
+        })
+        .collect()
+}
+
+/// Looks for a region whose double-quantisation evidence differs from the
+/// rest of the image.
+pub fn find_double_quantization(plane: &DctPlane) -> DoubleQuantization {
+    let columns = plane.blocks_wide / CELL_BLOCKS;
+    let rows = plane.blocks_high / CELL_BLOCKS;
+    let mut found = DoubleQuantization {
+        first_quality: None,
+        region_evidence: 0.0,
+        region_cells: 0,
+        mostly_double: false,
+        map: HeatMap {
+            cell: (CELL_BLOCKS * 8) as u32,
+            columns,
+            rows,
+            values: vec![0.0; columns * rows],
+        },
+    };
+    let votes = cell_votes(plane, columns, rows);
+    // Per first quality, the evidence of each cell.
+    let mut candidates: Vec<(u8, Vec<f64>)> = Vec::new();
+    for quality in FIRST_QUALITIES {
+        let zigzag = libjpeg_luminance_table(quality);
+        let mut first = [0u16; 64];
+        for (position, &value) in zigzag.iter().enumerate() {
+            first[ZIGZAG_TO_NATURAL[position]] = value;
+        }
+        let table = vote_table(&first, &plane.quantization);
+        if table.iter().all(Option::is_none) {
+            continue;
+        }
+        let evidence = votes
+            .iter()
+            .map(|cell| {
+                cell.iter()
+                    .filter_map(|&(index, magnitude)| {
+                        table[usize::from(index)]
+                            .as_ref()
+                            .map(|llr| llr[usize::from(magnitude)])
+                    })
+                    .sum()
+            })
+            .collect();
+        candidates.push((quality, evidence));
+    }
+    let double_share = |evidence: &[f64]| {
+        let measured = evidence.iter().filter(|e| e.abs() >= CELL_EVIDENCE).count();
+        let double = evidence.iter().filter(|&&e| e >= CELL_EVIDENCE).count();
+        (measured >= 8).then(|| double as f64 / measured as f64)
+    };
+    // The first quality that best explains the whole image: if most of it
+    // was compressed twice at that quality, the odd region is the part that
+    // was not; otherwise look, at every quality, for a region that was.
+    let whole = candidates
+        .iter()
+        .max_by(|a, b| a.1.iter().sum::<f64>().total_cmp(&b.1.iter().sum::<f64>()));
+    let mostly_double = whole.is_some_and(|(_, e)| double_share(e).is_some_and(|s| s > 0.5));
+    found.mostly_double = mostly_double;
+    let searched: Vec<&(u8, Vec<f64>)> = match whole {
+        Some(whole) if mostly_double => {
+            found.first_quality = Some(whole.0);
+            vec![whole]
+        }
+        _ => candidates
+            .iter()
+            .filter(|(_, e)| double_share(e).is_some())
+            .collect(),
+    };
+    for (quality, evidence) in searched {
+        let odd = |i: usize| {
+            let e = evidence[i];
+            let strong = if mostly_double { -e } else { e };
+            (strong >= CELL_EVIDENCE).then_some(strong)
+        };
+        let (score, cells) = largest_region(columns, rows, odd);
+        if score > found.region_evidence {
+            found.first_quality = Some(*quality);
+            found.region_evidence = score;
+            found.region_cells = cells;
+            for (i, heat) in found.map.values.iter_mut().enumerate() {
+                *heat = odd(i).map_or(0.0, |e| (e / (4.0 * CELL_EVIDENCE)).min(1.0) as f32);
+            }
+        }
+    }
+    found
+}
+
+/// The double-quantisation signal of a JPEG's luminance coefficients, and
+/// what it found.
+pub fn double_quantization_signal(plane: &DctPlane) -> (Signal, DoubleQuantization) {
+    let found = find_double_quantization(plane);
+    let mut signal = Signal::not_applicable("double_quantization");
+    if found.map.values.len() >= 8 {
+        signal.applicable = true;
+        signal.statistic = (found.region_evidence / CELL_EVIDENCE).ln_1p();
+        if found.region_evidence > FLAG_EVIDENCE {
+            signal.flags.push("double_compression_region".into());
+        }
+    }
+    (signal, found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forensics::test_images::{decode, document, jpeg, paste};
+    use crate::media::{DecodeLimits, read_dct};
+
+    fn signal_of(bytes: &[u8]) -> (Signal, DoubleQuantization) {
+        double_quantization_signal(&read_dct(bytes, &DecodeLimits::default()).unwrap())
+    }
+
+    #[test]
+    fn a_single_save_shows_no_region() {
+        let (signal, found) = signal_of(&jpeg(&document(480, 320, 3.0, 1), 90));
+        assert!(signal.applicable);
+        assert!(signal.flags.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_resaved_page_is_double_compressed_throughout_without_a_region() {
+        let once = decode(&jpeg(&document(480, 320, 3.0, 1), 60));
+        let (signal, found) = signal_of(&jpeg(&once, 90));
+        assert!(signal.flags.is_empty(), "{found:?}");
+        assert!(found.mostly_double);
+        assert_eq!(found.first_quality, Some(60));
+    }
+
+    #[test]
+    fn a_patch_from_a_coarser_jpeg_pasted_on_the_grid_is_found_where_it_is() {
+        let mut page = document(480, 320, 3.0, 1);
+        let donor = decode(&jpeg(&document(480, 320, 3.0, 7), 55));
+        let patch = image::imageops::crop_imm(&donor, 256, 128, 128, 96).to_image();
+        paste(&mut page, &patch, 256, 128);
+        let (signal, found) = signal_of(&jpeg(&page, 92));
+        assert!(
+            signal
+                .flags
+                .contains(&"double_compression_region".to_owned()),
+            "{found:?}"
+        );
+        assert!(!found.mostly_double);
+        assert!(found.first_quality.is_some_and(|q| (45..=65).contains(&q)));
+        // Cells 8–11 across, 4–6 down are the patch.
+        let columns = found.map.columns;
+        assert!(found.map.values[5 * columns + 9] > 0.0);
+        assert_eq!(found.map.values[columns + 2], 0.0);
+    }
+
+    #[test]
+    fn a_fresh_region_in_a_resaved_page_is_found() {
+        let mut page = decode(&jpeg(&document(480, 320, 3.0, 1), 55));
+        let fresh = document(128, 96, 3.0, 9);
+        paste(&mut page, &fresh, 256, 128);
+        let (signal, found) = signal_of(&jpeg(&page, 92));
+        assert!(
+            signal
+                .flags
+                .contains(&"double_compression_region".to_owned()),
+            "{found:?}"
+        );
+        assert!(found.mostly_double);
+    }
+
+    #[test]
+    fn a_tiny_image_is_not_applicable() {
+        let (signal, _) = signal_of(&jpeg(&document(40, 40, 3.0, 1), 90));
+        assert!(!signal.applicable);
+    }
+}
