@@ -293,6 +293,23 @@ enum VsStatus vs_nik_check(const char *nik,
                            const char *today,
                            char **out_json);
 
+// Analyses a JPEG, PNG or PDF for forgery, locally. `options_json`: NULL
+// or `{"id", "readMrz", "mrzText", "nik", "nikClaims", "today", "maxPixels",
+// "details"}` (all optional). `*out_json` holds the forgery API's response
+// `{"data": {"id", "forgeryScore", "confidence", "documentType", "flags",
+// "latencyMs"}}`, or with `"details": true` the whole analysis (signals,
+// model features, heat map). Another format is
+// `VS_STATUS_UNSUPPORTED_FORMAT`, a file over the pixel or page budget
+// `VS_STATUS_FILE_TOO_LARGE`, bad options `VS_STATUS_VALIDATION_ERROR`.
+//
+// # Safety
+// `data` NULL (with `len` 0) or `len` readable bytes; `options_json` NULL or
+// NUL-terminated; `out_json` valid for writes.
+enum VsStatus vs_analyze(const uint8_t *data,
+                         size_t len,
+                         const char *options_json,
+                         char **out_json);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -14,12 +14,16 @@ import random
 import zlib
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from corpus import pdf as statement_pdf, pdf_edit
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "samples"
 BYTES_FIXTURES = ROOT / "tests" / "fixtures" / "document-bytes"
 IMAGE_FIXTURES = ROOT / "tests" / "fixtures" / "images"
+ANALYZE_FIXTURES = ROOT / "tests" / "fixtures" / "analyze"
 
 
 def font(size: int) -> ImageFont.ImageFont:
@@ -116,6 +120,51 @@ STATEMENT = [
 ]
 
 
+def captured(card: Image.Image, seed: int) -> Image.Image:
+    """The card as a phone sees it: half size, slightly blurred, noisy."""
+    small = card.resize((428, 270), Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(0.6))
+    noise = np.random.default_rng(seed).normal(0, 3.0, (270, 428, 3))
+    return Image.fromarray(np.clip(np.asarray(small, dtype=np.float64) + noise, 0, 255).astype(np.uint8))
+
+
+def write_analyze_fixtures() -> None:
+    """Inputs of the `analyze` fixture operation: an authentic capture, the
+    same card spliced, with an editor's metadata, as PNG; a statement PDF
+    and its incremental edit; option cases on a tiny card."""
+    plain = Image.open(io.BytesIO(jpeg_bytes(captured(id_card(), 1), 92))).convert("RGB")
+    write(ANALYZE_FIXTURES / "card.jpg", jpeg_bytes(plain, 92))
+    # A field from another card saved at Q55, pasted on the 8x8 grid.
+    donor = Image.open(io.BytesIO(jpeg_bytes(captured(id_card(seed=11), 2), 55))).convert("RGB")
+    spliced = plain.copy()
+    spliced.paste(donor.crop((144, 48, 336, 112)), (144, 48))
+    write(ANALYZE_FIXTURES / "card-spliced.jpg", jpeg_bytes(spliced, 92))
+    exif = Image.Exif()
+    exif[0x0131] = "GIMP 2.10.36"
+    out = io.BytesIO()
+    plain.save(out, "JPEG", quality=92, exif=exif.tobytes())
+    write(ANALYZE_FIXTURES / "card-edited-in-gimp.jpg", out.getvalue() + b"PK\x03\x04" + bytes(64))
+    write(ANALYZE_FIXTURES / "card-as-png.png", png_bytes(plain))
+    write(ANALYZE_FIXTURES / "card-truncated.jpg", jpeg_bytes(plain, 92)[:6000])
+    statement = statement_pdf(STATEMENT, "Veriscope Bank Reports")
+    write(ANALYZE_FIXTURES / "statement.pdf", statement)
+    write(ANALYZE_FIXTURES / "statement-edited.pdf", pdf_edit(statement, random.Random(5)))
+    write(ANALYZE_FIXTURES / "card-as-gif.gif", (SAMPLES / "id-card.gif").read_bytes())
+    tiny = jpeg_bytes(id_card().resize((86, 54)), 85)
+    for case, options in (
+        ("tiny-unknown-option", '{"colour": true, "today": "2026-11-22"}'),
+        ("tiny-over-pixel-budget", '{"today": "2026-11-22", "maxPixels": 1000}'),
+        ("tiny-nik-mismatch", '{"today": "2026-11-22", "nik": "3171234506900001", '
+         '"nikClaims": {"birthDate": "1990-05-06", "sex": "female", "province": "32"}}'),
+        ("tiny-mrz-text-bad-check", '{"today": "2026-11-22", "mrzText": '
+         '"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\\nL898902C37UTO7408122F1204159ZE184226B<<<<<10"}'),
+    ):
+        write(ANALYZE_FIXTURES / f"{case}.jpg", tiny)
+        write(ANALYZE_FIXTURES / f"{case}.options.json", (options + "\n").encode())
+    for case in ("card", "card-spliced", "card-edited-in-gimp", "card-truncated", "statement", "statement-edited"):
+        write(ANALYZE_FIXTURES / f"{case}.options.json", b'{"today": "2026-11-22"}\n')
+    write(ANALYZE_FIXTURES / "card-as-png.options.json", b'{"today": "2026-11-22", "id": "card-as-png"}\n')
+
+
 def write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -154,6 +203,7 @@ def main() -> None:
         out = io.BytesIO()
         crop.save(out, "JPEG", quality=85, subsampling=2, progressive=progressive)
         write(IMAGE_FIXTURES / f"card-{name}.jpg", out.getvalue())
+    write_analyze_fixtures()
 
 
 if __name__ == "__main__":

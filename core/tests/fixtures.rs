@@ -13,6 +13,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use veriscope::analysis::{AnalysisOptions, analyze_to_json};
 use veriscope::mrz::{self, Date, NikClaims};
 use veriscope::validate::{self, Limits};
 use veriscope::{ForgeryResponse, Verification};
@@ -20,7 +21,7 @@ use veriscope::{ForgeryResponse, Verification};
 /// The date every door passes as "today" for MRZ and NIK fixtures.
 const FIXTURE_TODAY: &str = "2026-11-22";
 
-const OPERATIONS: [&str; 9] = [
+const OPERATIONS: [&str; 10] = [
     "document-bytes",
     "document-base64",
     "document-url",
@@ -30,6 +31,7 @@ const OPERATIONS: [&str; 9] = [
     "forgery-response",
     "mrz",
     "nik",
+    "analyze",
 ];
 
 fn fixtures_dir() -> PathBuf {
@@ -90,7 +92,7 @@ fn run(case: &Case) -> String {
         .as_ref()
         .map(|path| fs::read_to_string(root.join(path)).unwrap());
     let limits = match (case.operation, options.as_deref()) {
-        ("nik", _) | (_, None) => Limits::default(),
+        ("nik" | "analyze", _) | (_, None) => Limits::default(),
         (_, Some(text)) => Limits::from_json(text).unwrap(),
     };
     let today: Date = FIXTURE_TODAY.parse().unwrap();
@@ -122,9 +124,28 @@ fn run(case: &Case) -> String {
             });
             mrz::check_nik_text(&text(), &claims, today).map(|v| veriscope::to_json(&v))
         }
+        "analyze" => AnalysisOptions::from_json(options.as_deref().unwrap_or(""))
+            .and_then(|options| analyze_to_json(&bytes, &options))
+            .map(|json| without_latency(&json)),
         other => unreachable!("unknown operation {other}"),
     };
     result.unwrap_or_else(|err| err.to_json())
+}
+
+/// The JSON with `"latencyMs"` set to 0: the one field of an analysis that
+/// depends on the machine. Every door's fixture test does the same.
+fn without_latency(json: &str) -> String {
+    const KEY: &str = "\"latencyMs\":";
+    match json.find(KEY) {
+        None => json.to_owned(),
+        Some(start) => {
+            let digits = start + KEY.len();
+            let end = json[digits..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(json.len(), |n| digits + n);
+            format!("{}0{}", &json[..digits], &json[end..])
+        }
+    }
 }
 
 fn index(cases: &[Case]) -> String {

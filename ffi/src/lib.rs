@@ -835,6 +835,46 @@ pub unsafe extern "C" fn vs_nik_check(
     }
 }
 
+/// Analyses a JPEG, PNG or PDF for forgery, locally. `options_json`: NULL
+/// or `{"id", "readMrz", "mrzText", "nik", "nikClaims", "today", "maxPixels",
+/// "details"}` (all optional). `*out_json` holds the forgery API's response
+/// `{"data": {"id", "forgeryScore", "confidence", "documentType", "flags",
+/// "latencyMs"}}`, or with `"details": true` the whole analysis (signals,
+/// model features, heat map). Another format is
+/// `VS_STATUS_UNSUPPORTED_FORMAT`, a file over the pixel or page budget
+/// `VS_STATUS_FILE_TOO_LARGE`, bad options `VS_STATUS_VALIDATION_ERROR`.
+///
+/// # Safety
+/// `data` NULL (with `len` 0) or `len` readable bytes; `options_json` NULL or
+/// NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_analyze(
+    data: *const u8,
+    len: usize,
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, data) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                bytes_arg(data, len, "data")?,
+            )
+        };
+        let options = if options_json.is_null() {
+            veriscope::analysis::AnalysisOptions::default()
+        } else {
+            // SAFETY: per this function's contract.
+            veriscope::analysis::AnalysisOptions::from_json(unsafe {
+                text_arg(options_json, "options_json")?
+            })?
+        };
+        give_json(out, veriscope::analysis::analyze_to_json(data, &options)?);
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 
 use veriscope::validate::{self, Limits};
 use veriscope::webhook::{HeaderMap, SignOptions, Verifier, VerifyOptions, now_unix};
@@ -441,6 +441,37 @@ fn check_nik<'py>(
     call(py, || veriscope::mrz::check_nik_text(nik, &claims, today))
 }
 
+/// Analyses a JPEG, PNG or PDF for forgery (GIL released). Keyword options
+/// as in `AnalysisOptions` (`details`, `mrz_text`, `nik`, `nik_claims`,
+/// `today`, `read_mrz`, `max_pixels`, `id`); returns the forgery API's
+/// response `{"data": {...}}`, or with `details=True` the whole analysis.
+#[pyfunction]
+#[pyo3(signature = (data, **options))]
+fn analyze<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let options = match options {
+        None => veriscope::analysis::AnalysisOptions::default(),
+        Some(options) => {
+            // Dates (`today`) become their ISO text.
+            let json = py.import("json")?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("default", py.import("builtins")?.getattr("str")?)?;
+            let text: String = json
+                .call_method("dumps", (options,), Some(&kwargs))?
+                .extract()?;
+            veriscope::analysis::AnalysisOptions::from_json(&text)
+                .map_err(|err| to_py_err(py, err))?
+        }
+    };
+    match py.detach(|| veriscope::analysis::analyze_to_json(data, &options)) {
+        Ok(json) => json_loads(py, &json),
+        Err(err) => Err(to_py_err(py, err)),
+    }
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", veriscope::VERSION)?;
@@ -463,5 +494,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(parse_mrz, module)?)?;
     module.add_function(wrap_pyfunction!(read_mrz, module)?)?;
     module.add_function(wrap_pyfunction!(check_nik, module)?)?;
+    module.add_function(wrap_pyfunction!(analyze, module)?)?;
     Ok(())
 }

@@ -1,8 +1,9 @@
 """Veriscope: local, offline identity-document verification.
 
-Request validation for the forgery-analysis and verification APIs, their
-data models and status transitions, with the same error codes and the same
-JSON as every other Veriscope door (Rust, C, WASM, CLI).
+Forgery analysis of ID documents, bills and statements (JPEG, PNG, PDF),
+MRZ and NIK checks, webhook verification, and request validation for the
+forgery-analysis and verification APIs, with the same error codes and the
+same JSON as every other Veriscope door (Rust, C, WASM, CLI).
 
 >>> import veriscope
 >>> veriscope.check_document_url("https://storage.example.com/passport.jpg")["host"]
@@ -32,6 +33,7 @@ from ._native import (
     WebhookTimestampTooOldError,
     WebhookUnsignedError,
     __version__,
+    analyze,
     allowed_transitions,
     can_transition,
     check_create_verification,
@@ -89,6 +91,7 @@ __all__ = [
     "parse_mrz",
     "parse_verification",
     "read_mrz",
+    "analyze",
     "services",
     "webhooks",
 ]

@@ -174,3 +174,31 @@ def check_nik(
     nik: str, claims: Optional[NikClaims] = None, *, today: Union[str, datetime.date, None] = None
 ) -> dict[str, Any]:
     """Parses a KTP NIK and compares it with claimed birth date, sex and province."""
+
+class ForgeryReport(TypedDict):
+    id: str
+    forgeryScore: float
+    confidence: Literal["low", "medium", "high"]
+    documentType: Literal["passport", "id", "drivers_license", "utility_bill", "financial", "unknown"]
+    flags: list[str]
+    latencyMs: int
+
+def analyze(
+    data: bytes,
+    *,
+    details: bool = False,
+    mrz_text: Optional[str] = None,
+    nik: Optional[str] = None,
+    nik_claims: Optional[NikClaims] = None,
+    today: Union[str, datetime.date, None] = None,
+    read_mrz: bool = True,
+    max_pixels: Optional[int] = None,
+    id: Optional[str] = None,
+) -> dict[str, Any]:
+    """Analyses a JPEG, PNG or PDF for forgery, locally (GIL released).
+
+    Returns the forgery API's response ``{"data": ForgeryReport}``, or with
+    ``details=True`` the whole analysis (signals, model features, heat map).
+    Raises UnsupportedFormatError for another format, FileTooLargeError over
+    the pixel or page budget, ValidationError for unknown options.
+    """

@@ -155,6 +155,7 @@ def test_the_stubs_declare_exactly_what_the_native_module_exports():
     }
     helper_types = {
         "Problem", "ErrorObject", "ErrorBody", "Limits", "DocumentInfo", "DocumentUrl", "ErrorCodeInfo", "NikClaims",
+        "ForgeryReport",
     }
     exported = {name for name in dir(veriscope._native) if not name.startswith("_")} | {"__version__"}
     assert declared - helper_types == exported

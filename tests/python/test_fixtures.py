@@ -11,7 +11,7 @@ from conftest import FIXTURE_TODAY, FIXTURES, compact, fixture_cases
 
 
 def run(operation: str, source: str, options: dict | None) -> str:
-    limits = options if operation != "nik" else None
+    limits = options if operation not in ("nik", "analyze") else None
     data = (FIXTURES / source).read_bytes()
     text = lambda: data.decode("utf-8")  # noqa: E731 - fixtures of text operations are UTF-8
     try:
@@ -33,6 +33,9 @@ def run(operation: str, source: str, options: dict | None) -> str:
             result = veriscope.parse_mrz(text(), today=FIXTURE_TODAY)
         elif operation == "nik":
             result = veriscope.check_nik(text(), options, today=FIXTURE_TODAY)
+        elif operation == "analyze":
+            result = veriscope.analyze(data, **(options or {}))
+            result["data"]["latencyMs"] = 0  # the one field that depends on the machine
         else:
             raise AssertionError(f"unknown operation {operation}")
     except veriscope.VeriscopeError as err:
@@ -54,8 +57,9 @@ def test_the_index_lists_every_operation():
         "forgery-response",
         "mrz",
         "nik",
+        "analyze",
     }
-    assert len(CASES) >= 65
+    assert len(CASES) >= 77
 
 
 @pytest.mark.parametrize("operation,source,options,expected", CASES, ids=[c[1] for c in CASES])

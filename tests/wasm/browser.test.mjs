@@ -11,17 +11,15 @@ import { serve } from "./serve.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const launchArgs = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+];
 
 test("the shared fixtures give the same JSON in Chromium", { timeout: 120_000 }, async () => {
   assert.ok(existsSync(executablePath), `no Chromium at ${executablePath}; scripts/test installs it`);
   const { server, url } = await serve(root);
-  const browser = await chromium.launch({
-    executablePath,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-    ],
-  });
+  const browser = await chromium.launch({ executablePath, args: launchArgs });
   try {
     const page = await browser.newPage();
     const consoleErrors = [];
@@ -31,10 +29,35 @@ test("the shared fixtures give the same JSON in Chromium", { timeout: 120_000 },
     const report = await page.evaluate(() => window.__report);
     assert.equal(report.error, null);
     assert.deepEqual(consoleErrors, []);
-    assert.ok(report.fixtures.length >= 65, `only ${report.fixtures.length} cases ran`);
+    assert.ok(report.fixtures.length >= 77, `only ${report.fixtures.length} cases ran`);
     for (const r of report.fixtures) assert.equal(r.actual, r.expected, r.input);
     assert.ok(report.checks.length >= 4);
     for (const c of report.checks) assert.ok(c.ok, `${c.name}: ${c.message ?? "false"}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+test("the demo page analyses a picked file in the browser", { timeout: 120_000 }, async () => {
+  const { server, url } = await serve(root);
+  const browser = await chromium.launch({ executablePath, args: launchArgs });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (err) => errors.push(String(err)));
+    await page.goto(`${url}/examples/js/precheck.html`);
+    await page.setInputFiles("#file", path.join(root, "tests/fixtures/analyze/card-spliced.jpg"));
+    await page.waitForFunction(() => document.getElementById("forgery").textContent !== "", null, {
+      timeout: 60_000,
+    });
+    const verdict = await page.textContent("#verdict");
+    const forgery = await page.textContent("#forgery");
+    assert.deepEqual(errors, []);
+    assert.match(verdict, /accepted as JPEG/);
+    assert.match(forgery, /^forgery score 0\.\d+ .*double_compression_region/);
+    const shown = JSON.parse(await page.textContent("#result"));
+    assert.equal(shown.data.documentType, "id");
   } finally {
     await browser.close();
     server.close();

@@ -44,6 +44,29 @@ export type JsonBody = string | Record<string, unknown>;
 export type WebhookScheme = "standard" | "timestamped" | "sha256";
 /** Claimed fields to compare with a NIK. */
 export interface NikClaims { birthDate?: string; sex?: "male" | "female"; province?: string }
+/** Options of a forgery analysis; all optional. */
+export interface AnalysisOptions {
+  /** The report's id; default: a UUID derived from the file's SHA-256. */
+  id?: string;
+  /** Look for an MRZ in card- and page-shaped images (default true). */
+  readMrz?: boolean;
+  /** MRZ text read by other means, checked instead of reading the image. */
+  mrzText?: string;
+  /** A KTP's NIK, checked against nikClaims. */
+  nik?: string; nikClaims?: NikClaims;
+  /** "YYYY-MM-DD"; default: today. */
+  today?: string;
+  /** Most pixels decoded (default 40 million). */
+  maxPixels?: number;
+  /** Return the whole analysis (signals, features, heat map). */
+  details?: boolean;
+}
+/** The forgery API's report. */
+export interface ForgeryReport {
+  id: string; forgeryScore: number; confidence: "low" | "medium" | "high";
+  documentType: "passport" | "id" | "drivers_license" | "utility_bill" | "financial" | "unknown";
+  flags: string[]; latencyMs: number;
+}
 /** Headers as an object, a `Headers`/`Map`, or a list of [name, value] pairs. */
 export type WebhookHeaders = Record<string, string> | Headers | Map<string, string> | Array<[string, string]>;
 export interface WebhookVerifyOptions {
@@ -463,4 +486,23 @@ pub fn check_nik(
         &claims,
         today_arg(today)?,
     ))
+}
+
+/// Analyses a JPEG, PNG or PDF for forgery: the forgery API's response
+/// `{data: {...}}`, or with `details` the whole analysis.
+#[wasm_bindgen(unchecked_return_type = "{ data: ForgeryReport } | Record<string, unknown>")]
+pub fn analyze(
+    data: &[u8],
+    #[wasm_bindgen(unchecked_optional_param_type = "AnalysisOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options = if options.is_undefined() || options.is_null() {
+        veriscope::analysis::AnalysisOptions::default()
+    } else {
+        veriscope::analysis::AnalysisOptions::from_json(&json_text(&options, "options")?)
+            .map_err(|err| to_js_error(&err))?
+    };
+    match veriscope::analysis::analyze_to_json(data, &options) {
+        Ok(json) => JSON::parse(&json),
+        Err(err) => Err(to_js_error(&err)),
+    }
 }

@@ -141,6 +141,15 @@ fn content_id(bytes: &[u8]) -> String {
     )
 }
 
+/// Signals whose flags are reported only with a forged verdict.
+const CORROBORATING: [&str; 5] = [
+    "noise",
+    "error_level",
+    "block_grid",
+    "copy_move",
+    "double_quantization",
+];
+
 /// Analyses a JPEG, PNG or PDF.
 ///
 /// A file of another format is `UNSUPPORTED_FORMAT`; a corrupt file is
@@ -245,9 +254,19 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
 
     let features = fusion::features(&signals);
     let mut score = fusion::probability(&signals);
+    if let Some(evidence) = &evidence {
+        score = score.max(evidence.score_floor);
+        document_type = evidence.document_type.or(document_type);
+    }
+    // The pixel and JPEG-domain checks see odd regions in many authentic
+    // images too; their flags explain a forged verdict, and alone they
+    // would only alarm, so they are reported when the score reaches the
+    // threshold. Container, recapture, PDF, MRZ and NIK flags always are.
+    let forged = score >= fusion::THRESHOLD;
     let mut flags: Vec<String> = Vec::new();
     for flag in signals
         .iter()
+        .filter(|s| forged || !CORROBORATING.contains(&s.name))
         .flat_map(|s| &s.flags)
         .chain(evidence.iter().flat_map(|e| &e.flags))
     {
@@ -255,13 +274,9 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
             flags.push(flag.clone());
         }
     }
-    if let Some(evidence) = &evidence {
-        score = score.max(evidence.score_floor);
-        document_type = evidence.document_type.or(document_type);
-    }
     let independent = signals
         .iter()
-        .filter(|s| s.applicable && s.name != "container")
+        .filter(|s| s.applicable && !["container", "agreement"].contains(&s.name))
         .count();
     let confidence = match (format, independent, quality_ok) {
         (DocumentFormat::Pdf, _, _) => Confidence::Medium,

@@ -223,28 +223,18 @@ pub fn parse_event(body: &[u8]) -> Result<Verification> {
         .map_err(|err| invalid(format!("webhook body is not a verification object: {err}")))
 }
 
-/// The system clock as Unix seconds (an `INVALID_ARGUMENT` error on
-/// `wasm32-unknown-unknown`, which has none: pass the time explicitly there).
+/// The system clock as Unix seconds. In browsers and Node (wasm32) it is
+/// JavaScript's `Date.now()`, through `web-time`.
 pub fn now_unix() -> Result<i64> {
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-    {
-        Err(Error::new(
-            ErrorCode::InvalidArgument,
-            "wasm32-unknown-unknown has no system clock: pass the current time",
-        ))
-    }
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-    {
-        let elapsed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_err(|err| {
-                Error::new(
-                    ErrorCode::Internal,
-                    format!("system clock before 1970: {err}"),
-                )
-            })?;
-        Ok(i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-    }
+    let elapsed = web_time::SystemTime::now()
+        .duration_since(web_time::UNIX_EPOCH)
+        .map_err(|err| {
+            Error::new(
+                ErrorCode::Internal,
+                format!("system clock before 1970: {err}"),
+            )
+        })?;
+    Ok(i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
