@@ -38,6 +38,7 @@ def load(corpus: Path, cli: Path):
         row["features"] = result["features"]
         row["floor"] = (result.get("evidence") or {}).get("scoreFloor", 0.0)
         row["flags"] = result["report"]["flags"]
+        row["score"] = result["report"]["forgeryScore"]
         row["latency"] = result["report"]["latencyMs"]
     return rows, version
 
