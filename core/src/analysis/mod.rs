@@ -262,6 +262,9 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
     // images too; their flags explain a forged verdict, and alone they
     // would only alarm, so they are reported when the score reaches the
     // threshold. Container, recapture, PDF, MRZ and NIK flags always are.
+    // The threshold applies to the reported (rounded) score, as in
+    // `Analysis::is_forged`.
+    let score = (score * 1000.0).round() / 1000.0;
     let forged = score >= fusion::THRESHOLD;
     let mut flags: Vec<String> = Vec::new();
     for flag in signals
@@ -286,7 +289,7 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
     };
     let report = ForgeryReport {
         id: options.id.clone().unwrap_or_else(|| content_id(bytes)),
-        forgery_score: (score * 1000.0).round() / 1000.0,
+        forgery_score: score,
         confidence,
         document_type: document_type.unwrap_or(DocumentType::Unknown),
         flags,
