@@ -29,7 +29,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_report import machine, write_section  # noqa: E402
-from fit_fusion import auc, fit, load, tpr_at  # noqa: E402
+from fit_fusion import auc, fit, load, manifest, tpr_at  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT / "target" / "release" / "veriscope"
@@ -70,9 +70,7 @@ def main() -> None:
     if sys.argv[1] == "--sample":
         # The files pyIFD and the WASM door are run on.
         corpus = Path(sys.argv[2])
-        lines = [l for l in (corpus / "manifest.tsv").read_text().splitlines() if not l.startswith("#")]
-        header = lines[0].split("\t")
-        for row in pyifd_sample([dict(zip(header, l.split("\t"))) for l in lines[1:]]):
+        for row in pyifd_sample(manifest(corpus)[0]):
             print(corpus / row["file"])
         return
     corpus, results = Path(sys.argv[1]), Path(sys.argv[2])

@@ -23,11 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "core" / "src" / "analysis" / "fusion_model.rs"
 
 
-def load(corpus: Path, cli: Path):
-    lines = [l for l in (corpus / "manifest.tsv").read_text().splitlines() if not l.startswith("#")]
+def manifest(corpus: Path) -> tuple[list[dict], str]:
+    """The corpus's rows (file, label, family, template, split) and version."""
+    text = (corpus / "manifest.tsv").read_text().splitlines()
+    lines = [l for l in text if not l.startswith("#")]
     header = lines[0].split("\t")
-    rows = [dict(zip(header, l.split("\t"))) for l in lines[1:]]
-    version = (corpus / "manifest.tsv").read_text().splitlines()[0].lstrip("# ").strip()
+    return [dict(zip(header, l.split("\t"))) for l in lines[1:]], text[0].lstrip("# ").strip()
+
+
+def load(corpus: Path, cli: Path):
+    rows, version = manifest(corpus)
     files = [str(corpus / r["file"]) for r in rows]
     out = subprocess.run([str(cli), "analyze", "--details", "--today", "2026-11-22", *files], capture_output=True, text=True)
     results = [json.loads(l) for l in out.stdout.splitlines()]

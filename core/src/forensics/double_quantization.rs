@@ -185,9 +185,10 @@ pub fn find_double_quantization(plane: &DctPlane) -> DoubleQuantization {
     // The first quality that best explains the whole image: if most of it
     // was compressed twice at that quality, the odd region is the part that
     // was not; otherwise look, at every quality, for a region that was.
-    let whole = candidates
-        .iter()
-        .max_by(|a, b| a.1.iter().sum::<f64>().total_cmp(&b.1.iter().sum::<f64>()));
+    let totals: Vec<f64> = candidates.iter().map(|(_, e)| e.iter().sum()).collect();
+    let whole = (0..candidates.len())
+        .max_by(|&a, &b| totals[a].total_cmp(&totals[b]))
+        .map(|best| &candidates[best]);
     let mostly_double = whole.is_some_and(|(_, e)| double_share(e).is_some_and(|s| s > 0.5));
     found.mostly_double = mostly_double;
     let searched: Vec<&(u8, Vec<f64>)> = match whole {
