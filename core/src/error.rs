@@ -58,11 +58,19 @@ pub enum ErrorCode {
     WebhookUnsigned,
     /// A webhook secret is empty or not valid `whsec_<base64>` (HTTP 400).
     WebhookInvalidSecret,
+    /// A face-match model file is not where the SDK looked; the message
+    /// names the command that fetches it (HTTP 503).
+    ModelMissing,
+    /// A model file is there but is not the model expected: truncated,
+    /// corrupt, or another network (HTTP 500).
+    ModelInvalid,
+    /// No usable face was found in an image given for face matching (HTTP 422).
+    FaceNotFound,
 }
 
 impl ErrorCode {
     /// Every code, in the order of their numbers.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::ValidationError,
         ErrorCode::Unauthorized,
         ErrorCode::TrialExhausted,
@@ -82,6 +90,9 @@ impl ErrorCode {
         ErrorCode::WebhookSignatureMismatch,
         ErrorCode::WebhookUnsigned,
         ErrorCode::WebhookInvalidSecret,
+        ErrorCode::ModelMissing,
+        ErrorCode::ModelInvalid,
+        ErrorCode::FaceNotFound,
     ];
 
     /// The stable string, e.g. `"VALIDATION_ERROR"`.
@@ -106,6 +117,9 @@ impl ErrorCode {
             ErrorCode::WebhookSignatureMismatch => "WEBHOOK_SIGNATURE_MISMATCH",
             ErrorCode::WebhookUnsigned => "WEBHOOK_UNSIGNED",
             ErrorCode::WebhookInvalidSecret => "WEBHOOK_INVALID_SECRET",
+            ErrorCode::ModelMissing => "MODEL_MISSING",
+            ErrorCode::ModelInvalid => "MODEL_INVALID",
+            ErrorCode::FaceNotFound => "FACE_NOT_FOUND",
         }
     }
 
@@ -125,9 +139,13 @@ impl ErrorCode {
             ErrorCode::TrialExhausted => 402,
             ErrorCode::NotFound => 404,
             ErrorCode::InvalidTransition => 409,
-            ErrorCode::UnsupportedFormat | ErrorCode::FileTooLarge | ErrorCode::FetchFailed => 422,
+            ErrorCode::UnsupportedFormat
+            | ErrorCode::FileTooLarge
+            | ErrorCode::FetchFailed
+            | ErrorCode::FaceNotFound => 422,
             ErrorCode::RateLimited | ErrorCode::CapExceeded => 429,
-            ErrorCode::Internal => 500,
+            ErrorCode::Internal | ErrorCode::ModelInvalid => 500,
+            ErrorCode::ModelMissing => 503,
         }
     }
 
@@ -153,6 +171,9 @@ impl ErrorCode {
             ErrorCode::WebhookSignatureMismatch => 17,
             ErrorCode::WebhookUnsigned => 18,
             ErrorCode::WebhookInvalidSecret => 19,
+            ErrorCode::ModelMissing => 20,
+            ErrorCode::ModelInvalid => 21,
+            ErrorCode::FaceNotFound => 22,
         }
     }
 

@@ -32,6 +32,7 @@
 
 pub mod analysis;
 pub mod error;
+pub mod face;
 pub mod forensics;
 pub mod media;
 pub mod model;

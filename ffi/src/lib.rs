@@ -60,6 +60,12 @@ pub enum VsStatus {
     WebhookUnsigned = 18,
     /// `WEBHOOK_INVALID_SECRET`: an empty or undecodable secret.
     WebhookInvalidSecret = 19,
+    /// `MODEL_MISSING`: a face-match model file is absent; run `scripts/fetch-models`.
+    ModelMissing = 20,
+    /// `MODEL_INVALID`: a model file is corrupt or not the expected network.
+    ModelInvalid = 21,
+    /// `FACE_NOT_FOUND`: no usable face in an image given for face matching.
+    FaceNotFound = 22,
 }
 
 impl From<ErrorCode> for VsStatus {
@@ -83,6 +89,9 @@ impl From<ErrorCode> for VsStatus {
             ErrorCode::WebhookSignatureMismatch => VsStatus::WebhookSignatureMismatch,
             ErrorCode::WebhookUnsigned => VsStatus::WebhookUnsigned,
             ErrorCode::WebhookInvalidSecret => VsStatus::WebhookInvalidSecret,
+            ErrorCode::ModelMissing => VsStatus::ModelMissing,
+            ErrorCode::ModelInvalid => VsStatus::ModelInvalid,
+            ErrorCode::FaceNotFound => VsStatus::FaceNotFound,
             _ => VsStatus::InternalError,
         }
     }

@@ -6,7 +6,7 @@
 
 use std::io::Cursor;
 
-use image::{GrayImage, ImageFormat, ImageReader};
+use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, RgbImage};
 
 use super::format::detect_format;
 use crate::error::{Error, ErrorCode, Result};
@@ -43,6 +43,16 @@ fn too_large(message: String) -> Error {
 /// image is `UNSUPPORTED_FORMAT` naming the decoder's complaint; an image over
 /// the limits is `FILE_TOO_LARGE`, refused from its header alone.
 pub fn decode_gray(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage> {
+    Ok(decode(bytes, limits)?.into_luma8())
+}
+
+/// Decodes a JPEG or PNG to 8-bit RGB (alpha dropped, gray widened), with
+/// the same errors and limits as [`decode_gray`].
+pub fn decode_rgb(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage> {
+    Ok(decode(bytes, limits)?.into_rgb8())
+}
+
+fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage> {
     let format = match detect_format(bytes)? {
         DocumentFormat::Jpeg => ImageFormat::Jpeg,
         DocumentFormat::Png => ImageFormat::Png,
@@ -76,8 +86,7 @@ pub fn decode_gray(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage> {
     image_limits.max_alloc = Some(limits.max_alloc_bytes);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(image_limits);
-    let image = reader.decode().map_err(|err| decode_error(format, err))?;
-    Ok(image.into_luma8())
+    reader.decode().map_err(|err| decode_error(format, err))
 }
 
 fn decode_error(format: ImageFormat, err: image::ImageError) -> Error {
