@@ -147,6 +147,38 @@ impl ShapePredictor {
         self.mean_shape.len() / 2
     }
 
+    /// The face box in which `landmarks` would sit where the model's mean
+    /// shape puts them (least squares over scale and shift): the box dlib's
+    /// own detector tends to draw, whatever detector found the face.
+    pub fn box_for(&self, landmarks: &[Point]) -> Option<Rect> {
+        let mean: Vec<Point> = self
+            .mean_shape
+            .chunks_exact(2)
+            .map(|xy| Point::new(f64::from(xy[0]), f64::from(xy[1])))
+            .collect();
+        if mean.len() != landmarks.len() || mean.len() < 2 {
+            return None;
+        }
+        let n = mean.len() as f64;
+        let (mx, my) = mean
+            .iter()
+            .fold((0.0, 0.0), |(x, y), p| (x + p.x / n, y + p.y / n));
+        let (px, py) = landmarks
+            .iter()
+            .fold((0.0, 0.0), |(x, y), p| (x + p.x / n, y + p.y / n));
+        let (mut cross, mut spread) = (0.0, 0.0);
+        for (m, p) in mean.iter().zip(landmarks) {
+            cross += (m.x - mx) * (p.x - px) + (m.y - my) * (p.y - py);
+            spread += (m.x - mx).powi(2) + (m.y - my).powi(2);
+        }
+        if spread <= 0.0 || cross <= 0.0 {
+            return None;
+        }
+        let side = cross / spread;
+        let (left, top) = (px - side * mx, py - side * my);
+        Some(Rect::new(left, top, left + side, top + side).rounded())
+    }
+
     /// The landmarks of the face in `face` (a detector's box, edges included),
     /// in image pixels.
     pub fn predict(&self, image: &RgbImage, face: &Rect) -> Vec<Point> {

@@ -13,6 +13,7 @@ mod dlib_format;
 pub mod embedder;
 pub mod geometry;
 pub mod landmarks;
+mod matcher;
 mod models;
 
 pub use chip::{CHIP_PADDING, CHIP_SIZE, ChipPlacement, extract_chip};
@@ -20,6 +21,10 @@ pub use detect::DetectedFace;
 pub use embedder::{DESCRIPTOR_LEN, Descriptor, FaceEmbedder};
 pub use geometry::{Point, Rect};
 pub use landmarks::ShapePredictor;
+pub use matcher::{
+    BLURRED_FACE, FaceComparison, FaceMatchOptions, FaceMatchThresholds, FaceObservation,
+    FaceSource, SMALL_FACE, score_from_distance,
+};
 pub use models::{DETECTOR_FILE, FETCH_COMMAND, FaceModels, MODELS_ENV};
 
 /// Euclidean distance between two descriptors.

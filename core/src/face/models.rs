@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 use sha2::{Digest, Sha256};
 
-use super::detect::FaceDetector;
+use super::detect::{DetectedFace, FaceDetector};
 use super::embedder::{Descriptor, EMBEDDER_FILE, FaceEmbedder};
 use super::geometry::{Point, Rect};
 use super::landmarks::{SHAPE_PREDICTOR_FILE, ShapePredictor};
@@ -80,6 +80,12 @@ impl FaceModels {
         std::env::var_os(MODELS_ENV)
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("models"))
+    }
+
+    /// Every face in a grayscale image, largest first, boxed as dlib's
+    /// detector boxes them.
+    pub fn detect(&self, image: &GrayImage) -> Vec<DetectedFace> {
+        self.detector.detect(image)
     }
 
     /// The five landmarks of the face in `face` (a box as dlib's detector

@@ -6,7 +6,8 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, RgbImage};
+use image::metadata::Orientation;
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
 use super::format::detect_format;
 use crate::error::{Error, ErrorCode, Result};
@@ -43,16 +44,17 @@ fn too_large(message: String) -> Error {
 /// image is `UNSUPPORTED_FORMAT` naming the decoder's complaint; an image over
 /// the limits is `FILE_TOO_LARGE`, refused from its header alone.
 pub fn decode_gray(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage> {
-    Ok(decode(bytes, limits)?.into_luma8())
+    Ok(decode(bytes, limits, false)?.into_luma8())
 }
 
-/// Decodes a JPEG or PNG to 8-bit RGB (alpha dropped, gray widened), with
-/// the same errors and limits as [`decode_gray`].
-pub fn decode_rgb(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage> {
-    Ok(decode(bytes, limits)?.into_rgb8())
+/// Decodes a JPEG or PNG to 8-bit RGB (alpha dropped, gray widened) and
+/// turns it upright as its EXIF orientation says (a phone's portrait selfie
+/// is stored sideways), with the same errors and limits as [`decode_gray`].
+pub fn decode_rgb_upright(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage> {
+    Ok(decode(bytes, limits, true)?.into_rgb8())
 }
 
-fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage> {
+fn decode(bytes: &[u8], limits: &DecodeLimits, upright: bool) -> Result<DynamicImage> {
     let format = match detect_format(bytes)? {
         DocumentFormat::Jpeg => ImageFormat::Jpeg,
         DocumentFormat::Png => ImageFormat::Png,
@@ -86,7 +88,18 @@ fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage> {
     image_limits.max_alloc = Some(limits.max_alloc_bytes);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(image_limits);
-    reader.decode().map_err(|err| decode_error(format, err))
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|err| decode_error(format, err))?;
+    // An unreadable EXIF block leaves the image as stored.
+    let orientation = if upright {
+        decoder.orientation().unwrap_or(Orientation::NoTransforms)
+    } else {
+        Orientation::NoTransforms
+    };
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|err| decode_error(format, err))?;
+    image.apply_orientation(orientation);
+    Ok(image)
 }
 
 fn decode_error(format: ImageFormat, err: image::ImageError) -> Error {

@@ -1,0 +1,103 @@
+//! End to end: synthetic KTP cards carrying a real face as the printed
+//! portrait, compared with other photos of the same person and of other
+//! people (`scripts/face_data.py` builds the set from registry packages).
+//! Every same-person pair must match and every other pair must not, at the
+//! default thresholds, through the whole pipeline (JPEG decode, SeetaFace
+//! detection, landmarks, chip, ResNet).
+//!
+//! `scripts/test` sets `VERISCOPE_FACE_DATA` and `VERISCOPE_MODELS`; without
+//! them the tests say so and do nothing.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use std::path::PathBuf;
+
+use veriscope::ErrorCode;
+use veriscope::face::{FaceMatchOptions, FaceModels, FaceSource};
+use veriscope::model::FaceMatchLevel;
+
+fn data() -> Option<(PathBuf, serde_json::Value, FaceModels)> {
+    let Some(dir) = std::env::var_os("VERISCOPE_FACE_DATA").map(PathBuf::from) else {
+        eprintln!("skipped: VERISCOPE_FACE_DATA is not set (scripts/test sets it)");
+        return None;
+    };
+    let pairs =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("pairs.json")).unwrap()).unwrap();
+    Some((dir, pairs, FaceModels::load_default().unwrap()))
+}
+
+#[test]
+fn same_person_pairs_match_and_others_do_not() {
+    let Some((dir, pairs, models)) = data() else {
+        return;
+    };
+    let options = FaceMatchOptions::default();
+    let mut checked = 0;
+    for pair in pairs["pairs"].as_array().unwrap() {
+        let card = pair["id_card"].as_str().unwrap();
+        let selfie = pair["selfie"].as_str().unwrap();
+        let same = pair["same_person"].as_bool().unwrap();
+        let comparison = models
+            .compare(
+                &std::fs::read(dir.join(card)).unwrap(),
+                &std::fs::read(dir.join(selfie)).unwrap(),
+                &options,
+            )
+            .unwrap();
+        eprintln!(
+            "{card} vs {selfie}: distance {:.3}, score {:.1}, {:?} {:?}",
+            comparison.distance,
+            comparison.result.face_match_confidence_score,
+            comparison.result.face_match_confidence_level,
+            comparison.flags
+        );
+        assert_eq!(
+            comparison.result.is_match_face, same,
+            "{card} vs {selfie}: distance {}",
+            comparison.distance
+        );
+        if !same {
+            assert_eq!(
+                comparison.result.face_match_confidence_level,
+                FaceMatchLevel::Low
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} pairs");
+}
+
+#[test]
+fn an_image_without_a_face_is_face_not_found_naming_it() {
+    let Some((dir, pairs, models)) = data() else {
+        return;
+    };
+    for file in pairs["no_face"].as_array().unwrap() {
+        let bytes = std::fs::read(dir.join(file.as_str().unwrap())).unwrap();
+        let error = models
+            .observe(&bytes, FaceSource::Selfie, &FaceMatchOptions::default())
+            .unwrap_err();
+        assert_eq!(error.code(), ErrorCode::FaceNotFound);
+        assert!(error.message().contains("selfie"), "{}", error.message());
+    }
+}
+
+#[test]
+fn a_sideways_selfie_is_found_by_turning_it() {
+    let Some((dir, _, models)) = data() else {
+        return;
+    };
+    let upright = image::open(dir.join("obama2.png")).unwrap().into_rgb8();
+    let sideways = image::imageops::rotate90(&upright);
+    let observed = models
+        .observe_pixels(sideways, FaceSource::Selfie, true)
+        .unwrap();
+    assert_eq!(observed.rotation, 270);
+    let card = std::fs::read(dir.join("ktp-obama.jpg")).unwrap();
+    let card_face = models
+        .observe(&card, FaceSource::IdCard, &FaceMatchOptions::default())
+        .unwrap();
+    let distance =
+        veriscope::face::descriptor_distance(&card_face.descriptor, &observed.descriptor);
+    assert!(distance < 0.6, "{distance}");
+}
