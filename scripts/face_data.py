@@ -125,6 +125,12 @@ def main() -> None:
         (directory / f"ktp-{person}.jpg").write_bytes(data)
         Image.open(io.BytesIO(data)).convert("RGB").save(directory / f"ktp-{person}.png")
         cards[person] = f"ktp-{person}.jpg"
+    # The same card after an editor touched it (Photoshop's EXIF, an archive
+    # appended): the forgery analysis must call it forged.
+    exif = Image.Exif()
+    exif[0x0131] = "Adobe Photoshop 25.0 (Windows)"
+    edited = corpus.jpeg(corpus.decode((directory / "ktp-obama.jpg").read_bytes()), 92, exif.tobytes())
+    (directory / "ktp-obama-edited.jpg").write_bytes(edited + b"PK\x03\x04" + bytes(200))
     # A card photographed from further away: the portrait's face is ~60 px.
     small = ktp_card(images["obama3"], FACE_BOXES["obama3"], 7)
     small = small.resize((small.width * 9 // 20, small.height * 9 // 20), Image.LANCZOS)
@@ -139,7 +145,7 @@ def main() -> None:
             if selfie == card_person.removesuffix("-far"):
                 continue  # the very photo the card was made from
             pairs.append({"id_card": card, "selfie": f"{selfie}.png", "same_person": same[card_person] == same[selfie]})
-    (directory / "pairs.json").write_text(json.dumps({"pairs": pairs, "no_face": ["coffee.png"]}, indent=1))
+    (directory / "pairs.json").write_text(json.dumps({"pairs": pairs, "no_face": ["coffee.png"], "edited_id_cards": [{"id_card": "ktp-obama-edited.jpg", "selfie": "obama2.png"}]}, indent=1))
     print(f"{len(images)} photos, {len(cards)} cards, {len(pairs)} pairs in {directory}", file=sys.stderr)
 
 

@@ -37,6 +37,7 @@ pub mod forensics;
 pub mod media;
 pub mod model;
 pub mod mrz;
+pub mod pipeline;
 pub mod validate;
 pub mod webhook;
 

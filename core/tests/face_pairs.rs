@@ -101,3 +101,97 @@ fn a_sideways_selfie_is_found_by_turning_it() {
         veriscope::face::descriptor_distance(&card_face.descriptor, &observed.descriptor);
     assert!(distance < 0.6, "{distance}");
 }
+
+mod pipeline {
+    use super::*;
+    use veriscope::model::{ResultStatus, Verification, VerificationStatus};
+    use veriscope::pipeline::{KtpSelfieFiles, PipelineOptions, run_ktp_selfie};
+
+    fn run(
+        dir: &std::path::Path,
+        models: &FaceModels,
+        ktp: &str,
+        selfie: &str,
+        fraud_detection: bool,
+    ) -> Verification {
+        let (ktp, selfie) = (
+            std::fs::read(dir.join(ktp)).unwrap(),
+            std::fs::read(dir.join(selfie)).unwrap(),
+        );
+        let mut verification = Verification::new("v-1", VerificationStatus::InQueue);
+        run_ktp_selfie(
+            &mut verification,
+            models,
+            KtpSelfieFiles {
+                ktp: &ktp,
+                selfie: &selfie,
+            },
+            fraud_detection,
+            &PipelineOptions::default(),
+        )
+        .unwrap();
+        verification
+    }
+
+    #[test]
+    fn a_matching_pair_completes_verified_with_the_api_fields() {
+        let Some((dir, _, models)) = data() else {
+            return;
+        };
+        let verification = run(&dir, &models, "ktp-obama.jpg", "obama2.png", true);
+        assert_eq!(verification.status, VerificationStatus::Completed);
+        assert_eq!(verification.result_status, Some(ResultStatus::Verified));
+        let face = verification.result.as_ref().unwrap().face_match().unwrap();
+        assert!(face.is_match_face);
+        assert_eq!(verification.file_count, Some(2));
+        assert!(verification.processing_time.unwrap() > 0.0);
+        let json = serde_json::to_value(&verification).unwrap();
+        assert_eq!(json["result"]["face_match_confidence_level"], "HIGH");
+        assert!(json["evidence"]["face_match"]["distance"].as_f64().unwrap() < 0.5);
+    }
+
+    #[test]
+    fn a_different_person_completes_not_verified() {
+        let Some((dir, _, models)) = data() else {
+            return;
+        };
+        let verification = run(&dir, &models, "ktp-obama.jpg", "biden.png", false);
+        assert_eq!(verification.status, VerificationStatus::Completed);
+        assert_eq!(verification.result_status, Some(ResultStatus::NotVerified));
+        assert_eq!(verification.result.unwrap().is_match_face, Some(false));
+    }
+
+    #[test]
+    fn an_edited_ktp_is_fraud_detected_only_when_fraud_detection_is_on() {
+        let Some((dir, pairs, models)) = data() else {
+            return;
+        };
+        let pair = &pairs["edited_id_cards"][0];
+        let (ktp, selfie) = (
+            pair["id_card"].as_str().unwrap(),
+            pair["selfie"].as_str().unwrap(),
+        );
+        let checked = run(&dir, &models, ktp, selfie, true);
+        assert_eq!(checked.status, VerificationStatus::FraudDetected);
+        assert_eq!(checked.result_status, Some(ResultStatus::NotVerified));
+        assert!(
+            checked.extra["evidence"]["forgery"]["forgeryScore"]
+                .as_f64()
+                .unwrap()
+                > 0.9
+        );
+        let unchecked = run(&dir, &models, ktp, selfie, false);
+        assert_eq!(unchecked.status, VerificationStatus::Completed);
+    }
+
+    #[test]
+    fn a_selfie_without_a_face_fails_the_verification_with_the_code() {
+        let Some((dir, _, models)) = data() else {
+            return;
+        };
+        let verification = run(&dir, &models, "ktp-obama.jpg", "coffee.png", false);
+        assert_eq!(verification.status, VerificationStatus::Failed);
+        assert_eq!(verification.result, None);
+        assert_eq!(verification.extra["error"]["code"], "FACE_NOT_FOUND");
+    }
+}
