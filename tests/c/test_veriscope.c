@@ -3,7 +3,7 @@
  * invalid UTF-8 arguments, freeing, and concurrent use from threads.
  *
  * Usage: test_veriscope GROUP FIXTURES_DIR
- *   GROUP is one of: fixtures, api, arguments, threads, webhooks, mrz
+ *   GROUP is one of: fixtures, api, arguments, threads, webhooks, mrz, face
  * Prints "N passed, N failed" and exits non-zero on any failure.
  */
 #include <pthread.h>
@@ -377,6 +377,80 @@ static void test_mrz(void) {
     }
 }
 
+/* Reads a whole file by path; returns NULL when it cannot. */
+static char *read_path(const char *path, size_t *len_out) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)len + 1);
+    size_t got = fread(buf, 1, (size_t)len, f);
+    fclose(f);
+    buf[got] = '\0';
+    *len_out = got;
+    return buf;
+}
+
+static void test_face(void) {
+    VsFaceModels *models = NULL;
+    /* A directory without the models: MODEL_MISSING naming the fetch command. */
+    CHECK(vs_face_models_load("/nonexistent-models", &models) == VS_STATUS_MODEL_MISSING, "missing dir");
+    CHECK(models == NULL, "no handle on failure");
+    CHECK(strstr(vs_last_error_message(), "fetch-models") != NULL, "%s", vs_last_error_message());
+    CHECK(vs_face_models_from_bytes((const uint8_t *)"x", 1, NULL, 0, NULL, 0, &models) == VS_STATUS_MODEL_INVALID,
+          "garbage model: %s", vs_last_error_message());
+    vs_face_models_free(NULL);
+
+    const char *data = getenv("VERISCOPE_FACE_DATA");
+    if (!data) {
+        fprintf(stderr, "face data: VERISCOPE_FACE_DATA not set (scripts/test sets it); model errors only\n");
+        return;
+    }
+    CHECK(vs_face_models_load(NULL, &models) == VS_STATUS_OK, "load: %s", vs_last_error_message());
+    if (!models) return;
+    char path[4096];
+    size_t card_len = 0, same_len = 0, other_len = 0, none_len = 0;
+    snprintf(path, sizeof path, "%s/ktp-obama.jpg", data);
+    char *card = read_path(path, &card_len);
+    snprintf(path, sizeof path, "%s/obama2.png", data);
+    char *same = read_path(path, &same_len);
+    snprintf(path, sizeof path, "%s/biden.png", data);
+    char *other = read_path(path, &other_len);
+    snprintf(path, sizeof path, "%s/coffee.png", data);
+    char *none = read_path(path, &none_len);
+    CHECK(card && same && other && none, "face data files in %s", data);
+    if (card && same && other && none) {
+        char *out = NULL;
+        CHECK(vs_face_match(models, (const uint8_t *)card, card_len, (const uint8_t *)same, same_len, NULL, &out) ==
+                  VS_STATUS_OK,
+              "%s", vs_last_error_message());
+        CHECK(out && strstr(out, "\"is_match_face\":true") && strstr(out, "\"face_match_confidence_level\":\"HIGH\""),
+              "%s", out ? out : "(null)");
+        vs_string_free(out);
+        CHECK(vs_face_match(models, (const uint8_t *)card, card_len, (const uint8_t *)other, other_len,
+                            "{\"details\": true}", &out) == VS_STATUS_OK,
+              "%s", vs_last_error_message());
+        CHECK(out && strstr(out, "\"is_match_face\":false") && strstr(out, "\"selfie_face\""), "%s",
+              out ? out : "(null)");
+        vs_string_free(out);
+        CHECK(vs_face_match(models, (const uint8_t *)card, card_len, (const uint8_t *)none, none_len, NULL, &out) ==
+                  VS_STATUS_FACE_NOT_FOUND,
+              "no face: %s", vs_last_error_message());
+        CHECK(vs_face_match(models, (const uint8_t *)card, card_len, (const uint8_t *)same, same_len,
+                            "{\"threshold\": 1}", &out) == VS_STATUS_VALIDATION_ERROR,
+              "unknown option");
+        CHECK(vs_face_match(NULL, (const uint8_t *)card, card_len, (const uint8_t *)same, same_len, NULL, &out) ==
+                  VS_STATUS_INVALID_ARGUMENT,
+              "NULL models");
+    }
+    free(card);
+    free(same);
+    free(other);
+    free(none);
+    vs_face_models_free(models);
+}
+
 struct worker {
     const VsLimits *limits;
     int iterations;
@@ -419,7 +493,7 @@ static void test_threads(void) {
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s fixtures|api|arguments|threads|webhooks|mrz FIXTURES_DIR\n", argv[0]);
+        fprintf(stderr, "usage: %s fixtures|api|arguments|threads|webhooks|mrz|face FIXTURES_DIR\n", argv[0]);
         return 2;
     }
     fixtures_dir = argv[2];
@@ -429,6 +503,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "threads") == 0) test_threads();
     else if (strcmp(argv[1], "webhooks") == 0) test_webhooks();
     else if (strcmp(argv[1], "mrz") == 0) test_mrz();
+    else if (strcmp(argv[1], "face") == 0) test_face();
     else {
         fprintf(stderr, "unknown group %s\n", argv[1]);
         return 2;

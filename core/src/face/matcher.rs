@@ -15,7 +15,7 @@
 //! is capped at `MEDIUM`, so that a person reviews it.
 
 use image::{GrayImage, RgbImage};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::chip::{CHIP_PADDING, CHIP_SIZE, ChipPlacement, extract_chip};
 use super::descriptor_distance;
@@ -24,7 +24,7 @@ use super::embedder::Descriptor;
 use super::models::FaceModels;
 use crate::media::{DecodeLimits, decode_rgb_upright};
 use crate::model::{FaceMatch, FaceMatchLevel};
-use crate::{Error, ErrorCode, Result};
+use crate::{Error, ErrorCode, Problem, Result};
 
 /// Distances that decide the bands (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,6 +62,56 @@ impl Default for FaceMatchOptions {
             limits: DecodeLimits::default(),
             try_rotations: true,
         }
+    }
+}
+
+/// [`FaceMatchOptions`] in the JSON form the doors take (camelCase, all
+/// optional): `{"highThreshold", "matchThreshold", "maxPixels",
+/// "tryRotations", "details"}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct FaceMatchSettings {
+    high_threshold: Option<f64>,
+    match_threshold: Option<f64>,
+    max_pixels: Option<u64>,
+    try_rotations: Option<bool>,
+    details: bool,
+}
+
+impl FaceMatchOptions {
+    /// Options from their JSON form, and whether the caller asked for the
+    /// `details` (both faces' boxes, landmarks and quality). An empty string
+    /// means the defaults; unknown fields and thresholds outside
+    /// `0 < high ≤ match ≤ 2` are a `VALIDATION_ERROR`.
+    pub fn from_json(text: &str) -> Result<(Self, bool)> {
+        let settings: FaceMatchSettings = if text.trim().is_empty() {
+            FaceMatchSettings::default()
+        } else {
+            crate::from_json(text, "face match options object")?
+        };
+        let mut options = FaceMatchOptions::default();
+        if let Some(high) = settings.high_threshold {
+            options.thresholds.high = high;
+        }
+        if let Some(matching) = settings.match_threshold {
+            options.thresholds.matching = matching;
+        }
+        let FaceMatchThresholds { high, matching } = options.thresholds;
+        if !(high > 0.0 && high <= matching && matching <= 2.0) {
+            return Err(Error::validation(vec![Problem::new(
+                "highThreshold",
+                format!(
+                    "thresholds must satisfy 0 < highThreshold ({high}) <= matchThreshold ({matching}) <= 2"
+                ),
+            )]));
+        }
+        if let Some(max_pixels) = settings.max_pixels {
+            options.limits.max_pixels = max_pixels;
+        }
+        if let Some(try_rotations) = settings.try_rotations {
+            options.try_rotations = try_rotations;
+        }
+        Ok((options, settings.details))
     }
 }
 
@@ -138,6 +188,19 @@ pub struct FaceComparison {
     pub id_card_face: FaceObservation,
     /// The selfie's face.
     pub selfie_face: FaceObservation,
+}
+
+impl FaceComparison {
+    /// The JSON the doors print: the API's three fields with the distance
+    /// and flags, and with `details` both faces' observations too.
+    pub fn to_json(&self, details: bool) -> String {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if !details && let Some(object) = value.as_object_mut() {
+            object.remove("id_card_face");
+            object.remove("selfie_face");
+        }
+        value.to_string()
+    }
 }
 
 /// `face_match_confidence_score` for a descriptor distance.
@@ -404,6 +467,43 @@ mod tests {
             &thresholds,
         );
         assert_eq!(blurred.flags, vec!["blurred_face_in_selfie"]);
+    }
+
+    #[test]
+    fn options_parse_from_json_and_bad_thresholds_are_validation_errors() {
+        let (options, details) = FaceMatchOptions::from_json(
+            r#"{"matchThreshold":0.55,"details":true,"tryRotations":false}"#,
+        )
+        .unwrap();
+        assert_eq!(options.thresholds.matching, 0.55);
+        assert!(details && !options.try_rotations);
+        assert_eq!(
+            FaceMatchOptions::from_json("").unwrap().0,
+            FaceMatchOptions::default()
+        );
+        for bad in [
+            r#"{"highThreshold":0.7}"#,
+            r#"{"matchThreshold":-1}"#,
+            r#"{"threshold":1}"#,
+        ] {
+            let error = FaceMatchOptions::from_json(bad).unwrap_err();
+            assert_eq!(error.code(), ErrorCode::ValidationError, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_default_json_keeps_the_api_fields_and_drops_the_observations() {
+        let comparison = judge(
+            observation(0.0, 200.0, 0.2),
+            observation(0.0, 200.0, 0.2),
+            &FaceMatchThresholds::default(),
+        );
+        let short: serde_json::Value = serde_json::from_str(&comparison.to_json(false)).unwrap();
+        assert_eq!(short["face_match_confidence_level"], "HIGH");
+        assert_eq!(short["is_match_face"], true);
+        assert!(short.get("selfie_face").is_none());
+        let long: serde_json::Value = serde_json::from_str(&comparison.to_json(true)).unwrap();
+        assert_eq!(long["selfie_face"]["face_size"], 200.0);
     }
 
     #[test]
