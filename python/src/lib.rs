@@ -69,6 +69,9 @@ error_classes! {
     WebhookSignatureMismatch => WebhookSignatureMismatchError(WebhookError): "WEBHOOK_SIGNATURE_MISMATCH: no signature matched any secret.",
     WebhookUnsigned => WebhookUnsignedError(WebhookError): "WEBHOOK_UNSIGNED: no signature, and unsigned payloads are not allowed.",
     WebhookInvalidSecret => WebhookInvalidSecretError(WebhookError): "WEBHOOK_INVALID_SECRET: an empty or undecodable secret.",
+    ModelMissing => ModelMissingError(VeriscopeError): "MODEL_MISSING: a face-match model file is absent; run scripts/fetch-models.",
+    ModelInvalid => ModelInvalidError(VeriscopeError): "MODEL_INVALID: a model file is corrupt or not the expected network.",
+    FaceNotFound => FaceNotFoundError(VeriscopeError): "FACE_NOT_FOUND: no usable face in an image given for face matching.",
 }
 
 fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -472,6 +475,69 @@ fn analyze<'py>(
     }
 }
 
+/// The face-match models (SeetaFace detector, dlib's 5-point landmarker and
+/// ResNet embedder), loaded once; share one instance between threads.
+#[pyclass(module = "veriscope._native", name = "FaceModels", frozen)]
+struct FaceModels {
+    inner: veriscope::face::FaceModels,
+}
+
+#[pymethods]
+impl FaceModels {
+    /// Loads the models from `directory`, or from `$VERISCOPE_MODELS`, or
+    /// `./models`. Raises ModelMissingError naming the fetch command.
+    #[new]
+    #[pyo3(signature = (directory=None))]
+    fn new(py: Python<'_>, directory: Option<std::path::PathBuf>) -> PyResult<Self> {
+        let loaded = py.detach(|| match directory {
+            Some(directory) => veriscope::face::FaceModels::load(directory),
+            None => veriscope::face::FaceModels::load_default(),
+        });
+        loaded
+            .map(|inner| FaceModels { inner })
+            .map_err(|err| to_py_err(py, err))
+    }
+
+    /// Builds the models from the three files' contents.
+    #[staticmethod]
+    fn from_bytes(
+        py: Python<'_>,
+        detector: &[u8],
+        landmarks: &[u8],
+        embedder: &[u8],
+    ) -> PyResult<Self> {
+        py.detach(|| veriscope::face::FaceModels::from_bytes(detector, landmarks, embedder))
+            .map(|inner| FaceModels { inner })
+            .map_err(|err| to_py_err(py, err))
+    }
+
+    /// Compares the portrait on an ID card with the face in a selfie (JPEG or
+    /// PNG bytes), the GIL released. Options: `high_threshold`,
+    /// `match_threshold`, `max_pixels`, `try_rotations`, `details`.
+    #[pyo3(signature = (id_card, selfie, **options))]
+    fn compare<'py>(
+        &self,
+        py: Python<'py>,
+        id_card: &[u8],
+        selfie: &[u8],
+        options: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let text = match options {
+            None => String::new(),
+            Some(options) => py
+                .import("json")?
+                .call_method1("dumps", (options,))?
+                .extract()?,
+        };
+        let (options, details) = veriscope::face::FaceMatchOptions::from_json(&text)
+            .map_err(|err| to_py_err(py, err))?;
+        match py.detach(|| self.inner.compare(id_card, selfie, &options)) {
+            Ok(comparison) => json_loads(py, &comparison.to_json(details)),
+            Err(err) => Err(to_py_err(py, err)),
+        }
+    }
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", veriscope::VERSION)?;
@@ -495,5 +561,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(read_mrz, module)?)?;
     module.add_function(wrap_pyfunction!(check_nik, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
+    module.add_class::<FaceModels>()?;
     Ok(())
 }

@@ -1,7 +1,8 @@
 """Veriscope: local, offline identity-document verification.
 
 Forgery analysis of ID documents, bills and statements (JPEG, PNG, PDF),
-MRZ and NIK checks, webhook verification, and request validation for the
+MRZ and NIK checks, face match of a KTP portrait against a selfie,
+webhook verification, and request validation for the
 forgery-analysis and verification APIs, with the same error codes and the
 same JSON as every other Veriscope door (Rust, C, WASM, CLI).
 
@@ -12,11 +13,15 @@ same JSON as every other Veriscope door (Rust, C, WASM, CLI).
 
 from ._native import (
     CapExceededError,
+    FaceModels,
+    FaceNotFoundError,
     FetchFailedError,
     FileTooLargeError,
     InternalError,
     InvalidArgumentError,
     InvalidTransitionError,
+    ModelInvalidError,
+    ModelMissingError,
     NotFoundError,
     RateLimitedError,
     TrialExhaustedError,
@@ -55,11 +60,15 @@ from . import webhooks
 
 __all__ = [
     "CapExceededError",
+    "FaceModels",
+    "FaceNotFoundError",
     "FetchFailedError",
     "FileTooLargeError",
     "InternalError",
     "InvalidArgumentError",
     "InvalidTransitionError",
+    "ModelInvalidError",
+    "ModelMissingError",
     "NotFoundError",
     "RateLimitedError",
     "TrialExhaustedError",

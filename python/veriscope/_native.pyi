@@ -1,6 +1,7 @@
 """Type stubs of the Rust extension module `veriscope._native`."""
 
 import datetime
+import os
 from typing import Any, Literal, Mapping, Optional, TypedDict, Union
 
 __version__: str
@@ -25,6 +26,9 @@ ErrorCodeName = Literal[
     "WEBHOOK_SIGNATURE_MISMATCH",
     "WEBHOOK_UNSIGNED",
     "WEBHOOK_INVALID_SECRET",
+    "MODEL_MISSING",
+    "MODEL_INVALID",
+    "FACE_NOT_FOUND",
 ]
 VerificationStatus = Literal[
     "DRAFT",
@@ -62,6 +66,9 @@ class VeriscopeError(Exception):
     body: ErrorBody
 
 class ValidationError(VeriscopeError): ...
+class ModelMissingError(VeriscopeError): ...
+class ModelInvalidError(VeriscopeError): ...
+class FaceNotFoundError(VeriscopeError): ...
 class UnauthorizedError(VeriscopeError): ...
 class TrialExhaustedError(VeriscopeError): ...
 class UnsupportedFormatError(VeriscopeError): ...
@@ -202,3 +209,54 @@ def analyze(
     Raises UnsupportedFormatError for another format, FileTooLargeError over
     the pixel or page budget, ValidationError for unknown options.
     """
+
+FaceMatchLevel = Literal["LOW", "MEDIUM", "HIGH"]
+
+class FaceObservation(TypedDict):
+    rect: list[float]
+    landmarks: list[list[float]]
+    detector_score: float
+    rotation: int
+    face_size: float
+    sharpness: float
+    faces_found: int
+
+class FaceComparison(TypedDict, total=False):
+    face_match_confidence_level: FaceMatchLevel
+    face_match_confidence_score: float
+    is_match_face: bool
+    distance: float
+    flags: list[str]
+    id_card_face: FaceObservation
+    selfie_face: FaceObservation
+
+class FaceModels:
+    """The face-match models (SeetaFace detector, dlib's 5-point landmarker
+    and ResNet embedder), loaded once; share one instance between threads."""
+
+    def __init__(self, directory: Optional[Union[str, os.PathLike[str]]] = None) -> None:
+        """Loads from ``directory``, ``$VERISCOPE_MODELS`` or ``./models``.
+
+        Raises ModelMissingError (naming ``scripts/fetch-models``) or
+        ModelInvalidError.
+        """
+    @staticmethod
+    def from_bytes(detector: bytes, landmarks: bytes, embedder: bytes) -> FaceModels:
+        """Builds the models from the three files' contents."""
+    def compare(
+        self,
+        id_card: bytes,
+        selfie: bytes,
+        *,
+        high_threshold: Optional[float] = None,
+        match_threshold: Optional[float] = None,
+        max_pixels: Optional[int] = None,
+        try_rotations: Optional[bool] = None,
+        details: bool = False,
+    ) -> FaceComparison:
+        """Compares the ID card's portrait with the selfie's face (GIL released).
+
+        Returns the verification API's three face fields with the descriptor
+        distance and flags; ``details=True`` adds both faces' observations.
+        Raises FaceNotFoundError naming the image without a face.
+        """

@@ -104,6 +104,9 @@ def test_every_error_code_has_its_class_number_and_status():
         "WEBHOOK_SIGNATURE_MISMATCH": (17, 401, veriscope.WebhookSignatureMismatchError),
         "WEBHOOK_UNSIGNED": (18, 401, veriscope.WebhookUnsignedError),
         "WEBHOOK_INVALID_SECRET": (19, 400, veriscope.WebhookInvalidSecretError),
+        "MODEL_MISSING": (20, 503, veriscope.ModelMissingError),
+        "MODEL_INVALID": (21, 500, veriscope.ModelInvalidError),
+        "FACE_NOT_FOUND": (22, 422, veriscope.FaceNotFoundError),
     }
     assert set(table) == set(expected)
     for code, (number, status, cls) in expected.items():
@@ -155,7 +158,7 @@ def test_the_stubs_declare_exactly_what_the_native_module_exports():
     }
     helper_types = {
         "Problem", "ErrorObject", "ErrorBody", "Limits", "DocumentInfo", "DocumentUrl", "ErrorCodeInfo", "NikClaims",
-        "ForgeryReport",
+        "ForgeryReport", "FaceComparison", "FaceObservation",
     }
     exported = {name for name in dir(veriscope._native) if not name.startswith("_")} | {"__version__"}
     assert declared - helper_types == exported

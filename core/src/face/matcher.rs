@@ -67,13 +67,17 @@ impl Default for FaceMatchOptions {
 
 /// [`FaceMatchOptions`] in the JSON form the doors take (camelCase, all
 /// optional): `{"highThreshold", "matchThreshold", "maxPixels",
-/// "tryRotations", "details"}`.
+/// "tryRotations", "details"}`; Python's snake_case names are accepted too.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 struct FaceMatchSettings {
+    #[serde(alias = "high_threshold")]
     high_threshold: Option<f64>,
+    #[serde(alias = "match_threshold")]
     match_threshold: Option<f64>,
+    #[serde(alias = "max_pixels")]
     max_pixels: Option<u64>,
+    #[serde(alias = "try_rotations")]
     try_rotations: Option<bool>,
     details: bool,
 }
