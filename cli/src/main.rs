@@ -85,6 +85,30 @@ enum Command {
         #[arg(long)]
         today: Option<String>,
     },
+    /// Compare the portrait on an ID card (KTP) with the face in a selfie;
+    /// print the face-match result as JSON. Exit 0 when the faces match, 5
+    /// when they do not, and an error class otherwise.
+    FaceMatch {
+        /// The ID card photo (JPEG or PNG; - reads stdin).
+        id_card: PathBuf,
+        /// The selfie (JPEG or PNG).
+        selfie: PathBuf,
+        /// Directory holding the models [default: $VERISCOPE_MODELS, else ./models].
+        #[arg(long, value_name = "DIR")]
+        models: Option<PathBuf>,
+        /// Print both faces' boxes, landmarks and quality too.
+        #[arg(long)]
+        details: bool,
+        /// Descriptor distance at or below which the faces match [default: 0.6].
+        #[arg(long)]
+        match_threshold: Option<f64>,
+        /// Distance at or below which the match is HIGH [default: 0.5].
+        #[arg(long)]
+        high_threshold: Option<f64>,
+        /// Do not look for sideways or upside-down faces.
+        #[arg(long)]
+        no_rotations: bool,
+    },
     /// Read the machine-readable zone of each image (JPEG, PNG), or parse
     /// one given as text; print fields, check digits and findings as JSON;
     /// exit 0 only when every zone is found and every check passes.
@@ -257,7 +281,8 @@ fn exit_class(code: ErrorCode) -> u8 {
         | ErrorCode::WebhookTimestampTooNew
         | ErrorCode::WebhookSignatureMismatch
         | ErrorCode::WebhookUnsigned
-        | ErrorCode::WebhookInvalidSecret => 1,
+        | ErrorCode::WebhookInvalidSecret
+        | ErrorCode::FaceNotFound => 1,
         ErrorCode::InvalidArgument => 2,
         ErrorCode::Internal => 4,
         _ => 3,
@@ -533,6 +558,43 @@ fn run(cli: Cli) -> u8 {
             emit(outcome)
         }
         Command::Webhook { action } => webhook_command(action),
+        Command::FaceMatch {
+            id_card,
+            selfie,
+            models,
+            details,
+            match_threshold,
+            high_threshold,
+            no_rotations,
+        } => {
+            let outcome = (|| {
+                let options = veriscope::face::FaceMatchOptions {
+                    thresholds: veriscope::face::FaceMatchThresholds::new(
+                        high_threshold,
+                        match_threshold,
+                    )?,
+                    try_rotations: !no_rotations,
+                    ..Default::default()
+                };
+                let (id_card, selfie) = (read_input(&id_card)?, read_input(&selfie)?);
+                let models = match models {
+                    Some(directory) => veriscope::face::FaceModels::load(directory)?,
+                    None => veriscope::face::FaceModels::load_default()?,
+                };
+                models
+                    .compare(&id_card, &selfie, &options)
+                    .map(|comparison| {
+                        (comparison.result.is_match_face, comparison.to_json(details))
+                    })
+            })();
+            match outcome {
+                Ok((matched, json)) => {
+                    println!("{json}");
+                    if matched { 0 } else { 5 }
+                }
+                Err(err) => emit(Err(err)),
+            }
+        }
         Command::Analyze {
             files,
             details,

@@ -394,3 +394,64 @@ fn analyze_prints_the_forgery_api_response_per_file_and_errors_in_place() {
             .starts_with("forgery-corpus-")
     );
 }
+
+#[test]
+fn face_match_without_models_is_model_missing_with_exit_class_3() {
+    let card = fixtures().join("analyze/card.jpg");
+    let card = card.to_str().unwrap();
+    let output = veriscope(
+        &["face-match", card, card, "--models", "/nonexistent-models"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["error"]["code"], "MODEL_MISSING");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fetch-models")
+    );
+}
+
+/// Runs with the face test set (`scripts/test` runs this optimised with
+/// `VERISCOPE_FACE_DATA` and `VERISCOPE_MODELS` set).
+#[test]
+fn face_match_prints_the_result_and_exits_by_verdict() {
+    let Some(data) = std::env::var_os("VERISCOPE_FACE_DATA").map(PathBuf::from) else {
+        return;
+    };
+    let path = |name: &str| data.join(name).to_str().unwrap().to_owned();
+    let card = path("ktp-obama.jpg");
+    let same = veriscope(&["face-match", &card, &path("obama2.png")], None);
+    assert_eq!(same.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&same)).unwrap();
+    assert_eq!(json["is_match_face"], true);
+    assert_eq!(json["face_match_confidence_level"], "HIGH");
+    let other = veriscope(
+        &["face-match", &card, &path("biden.png"), "--details"],
+        None,
+    );
+    assert_eq!(other.status.code(), Some(5));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&other)).unwrap();
+    assert_eq!(json["is_match_face"], false);
+    assert_eq!(
+        json["selfie_face"]["landmarks"].as_array().unwrap().len(),
+        5
+    );
+    let none = veriscope(&["face-match", &card, &path("coffee.png")], None);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(stdout(&none).contains("FACE_NOT_FOUND"));
+    let bad = veriscope(
+        &[
+            "face-match",
+            &card,
+            &path("obama2.png"),
+            "--high-threshold",
+            "0.9",
+        ],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stdout(&bad).contains("VALIDATION_ERROR"));
+}

@@ -44,6 +44,27 @@ impl Default for FaceMatchThresholds {
     }
 }
 
+impl FaceMatchThresholds {
+    /// The defaults with either threshold replaced; a `VALIDATION_ERROR`
+    /// unless `0 < high ≤ matching ≤ 2`.
+    pub fn new(high: Option<f64>, matching: Option<f64>) -> Result<Self> {
+        let defaults = FaceMatchThresholds::default();
+        let (high, matching) = (
+            high.unwrap_or(defaults.high),
+            matching.unwrap_or(defaults.matching),
+        );
+        if !(high > 0.0 && high <= matching && matching <= 2.0) {
+            return Err(Error::validation(vec![Problem::new(
+                "highThreshold",
+                format!(
+                    "thresholds must satisfy 0 < highThreshold ({high}) <= matchThreshold ({matching}) <= 2"
+                ),
+            )]));
+        }
+        Ok(FaceMatchThresholds { high, matching })
+    }
+}
+
 /// How a comparison runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FaceMatchOptions {
