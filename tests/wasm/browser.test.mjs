@@ -63,3 +63,33 @@ test("the demo page analyses a picked file in the browser", { timeout: 120_000 }
     server.close();
   }
 });
+
+const faceData = process.env.VERISCOPE_FACE_DATA;
+const haveModels = existsSync(path.join(root, "models/dlib_face_recognition_resnet_model_v1.dat"));
+
+test("the demo page compares a KTP photo with a selfie in the browser", {
+  timeout: 180_000,
+  skip: !faceData || !haveModels ? "needs ./scripts/fetch-models and VERISCOPE_FACE_DATA" : false,
+}, async () => {
+  const { server, url } = await serve(root);
+  const browser = await chromium.launch({ executablePath, args: launchArgs });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (err) => errors.push(String(err)));
+    await page.goto(`${url}/examples/js/precheck.html`);
+    await page.setInputFiles("#id-card", path.join(faceData, "ktp-obama.jpg"));
+    await page.setInputFiles("#selfie", path.join(faceData, "obama2.png"));
+    await page.waitForFunction(() => /person|_/.test(document.getElementById("face").textContent), null, {
+      timeout: 150_000,
+    });
+    assert.deepEqual(errors, []);
+    assert.match(await page.textContent("#face"), /^same person: HIGH/);
+    const shown = JSON.parse(await page.textContent("#face-result"));
+    assert.equal(shown.is_match_face, true);
+    assert.ok(Math.abs(shown.distance - 0.3996) < 1e-3, `distance ${shown.distance}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

@@ -19,7 +19,8 @@ export type ErrorCodeName =
   | "FILE_TOO_LARGE" | "FETCH_FAILED" | "RATE_LIMITED" | "CAP_EXCEEDED"
   | "INVALID_TRANSITION" | "INVALID_ARGUMENT" | "NOT_FOUND" | "INTERNAL_ERROR"
   | "WEBHOOK_MISSING_HEADER" | "WEBHOOK_MALFORMED_HEADER" | "WEBHOOK_TIMESTAMP_TOO_OLD"
-  | "WEBHOOK_TIMESTAMP_TOO_NEW" | "WEBHOOK_SIGNATURE_MISMATCH" | "WEBHOOK_UNSIGNED" | "WEBHOOK_INVALID_SECRET";
+  | "WEBHOOK_TIMESTAMP_TOO_NEW" | "WEBHOOK_SIGNATURE_MISMATCH" | "WEBHOOK_UNSIGNED" | "WEBHOOK_INVALID_SECRET"
+  | "MODEL_MISSING" | "MODEL_INVALID" | "FACE_NOT_FOUND";
 export type VerificationStatus =
   | "DRAFT" | "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED"
   | "NEED_REVIEW" | "FRAUD_DETECTED" | "PARTIALLY_COMPLETED" | "PARTIALLY_FAILED";
@@ -66,6 +67,33 @@ export interface ForgeryReport {
   id: string; forgeryScore: number; confidence: "low" | "medium" | "high";
   documentType: "passport" | "id" | "drivers_license" | "utility_bill" | "financial" | "unknown";
   flags: string[]; latencyMs: number;
+}
+/** Options of a face match; all optional. */
+export interface FaceMatchOptions {
+  /** Distance at or below which the match is HIGH (default 0.5). */
+  highThreshold?: number;
+  /** Distance at or below which the faces match (default 0.6). */
+  matchThreshold?: number;
+  /** Most pixels decoded per image (default 40 million). */
+  maxPixels?: number;
+  /** Look for sideways or upside-down faces (default true). */
+  tryRotations?: boolean;
+  /** Include both faces' boxes, landmarks and quality. */
+  details?: boolean;
+}
+export interface FaceObservation {
+  rect: [number, number, number, number]; landmarks: Array<[number, number]>;
+  detector_score: number; rotation: number; face_size: number; sharpness: number; faces_found: number;
+}
+/** The verification API's face fields, with the evidence behind them. */
+export interface FaceComparison {
+  face_match_confidence_level: "LOW" | "MEDIUM" | "HIGH";
+  face_match_confidence_score: number;
+  is_match_face: boolean;
+  distance: number;
+  flags: string[];
+  id_card_face?: FaceObservation;
+  selfie_face?: FaceObservation;
 }
 /** Headers as an object, a `Headers`/`Map`, or a list of [name, value] pairs. */
 export type WebhookHeaders = Record<string, string> | Headers | Map<string, string> | Array<[string, string]>;
@@ -486,6 +514,49 @@ pub fn check_nik(
         &claims,
         today_arg(today)?,
     ))
+}
+
+/// The face-match models, built from the bytes of
+/// `seeta_fd_frontal_v1.0.bin`, `shape_predictor_5_face_landmarks.dat` and
+/// `dlib_face_recognition_resnet_model_v1.dat` (fetch them once, e.g. from
+/// your own server; they are 31 MB together).
+#[wasm_bindgen(js_name = FaceModels)]
+#[derive(Debug)]
+pub struct FaceModels {
+    inner: veriscope::face::FaceModels,
+}
+
+#[wasm_bindgen(js_class = FaceModels)]
+impl FaceModels {
+    /// Parses the three models; a wrong file throws `MODEL_INVALID`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(detector: &[u8], landmarks: &[u8], embedder: &[u8]) -> Result<FaceModels, JsValue> {
+        veriscope::face::FaceModels::from_bytes(detector, landmarks, embedder)
+            .map(|inner| FaceModels { inner })
+            .map_err(|err| to_js_error(&err))
+    }
+
+    /// Compares the portrait on an ID card with the face in a selfie (JPEG
+    /// or PNG bytes). Throws `FACE_NOT_FOUND` naming the image without a face.
+    #[wasm_bindgen(unchecked_return_type = "FaceComparison")]
+    pub fn compare(
+        &self,
+        id_card: &[u8],
+        selfie: &[u8],
+        #[wasm_bindgen(unchecked_optional_param_type = "FaceMatchOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let text = if options.is_undefined() || options.is_null() {
+            String::new()
+        } else {
+            json_text(&options, "options")?
+        };
+        let (options, details) =
+            veriscope::face::FaceMatchOptions::from_json(&text).map_err(|err| to_js_error(&err))?;
+        match self.inner.compare(id_card, selfie, &options) {
+            Ok(comparison) => JSON::parse(&comparison.to_json(details)),
+            Err(err) => Err(to_js_error(&err)),
+        }
+    }
 }
 
 /// Analyses a JPEG, PNG or PDF for forgery: the forgery API's response
