@@ -28,7 +28,7 @@ import tarfile
 import zipfile
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 import corpus  # noqa: E402  (the card renderer)
@@ -131,6 +131,13 @@ def main() -> None:
     exif[0x0131] = "Adobe Photoshop 25.0 (Windows)"
     edited = corpus.jpeg(corpus.decode((directory / "ktp-obama.jpg").read_bytes()), 92, exif.tobytes())
     (directory / "ktp-obama-edited.jpg").write_bytes(edited + b"PK\x03\x04" + bytes(200))
+    # A phone selfie stored sideways with EXIF orientation 6 (turn 90°
+    # clockwise to view), and one too blurred to judge.
+    sideways = images["obama2"].rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    (directory / "obama2-exif-rotated.jpg").write_bytes(corpus.jpeg(sideways, 90, exif.tobytes()))
+    images["obama2"].filter(ImageFilter.GaussianBlur(6)).save(directory / "obama2-blurred.png")
     # A card photographed from further away: the portrait's face is ~60 px.
     small = ktp_card(images["obama3"], FACE_BOXES["obama3"], 7)
     small = small.resize((small.width * 9 // 20, small.height * 9 // 20), Image.LANCZOS)
@@ -145,7 +152,7 @@ def main() -> None:
             if selfie == card_person.removesuffix("-far"):
                 continue  # the very photo the card was made from
             pairs.append({"id_card": card, "selfie": f"{selfie}.png", "same_person": same[card_person] == same[selfie]})
-    (directory / "pairs.json").write_text(json.dumps({"pairs": pairs, "no_face": ["coffee.png"], "edited_id_cards": [{"id_card": "ktp-obama-edited.jpg", "selfie": "obama2.png"}]}, indent=1))
+    (directory / "pairs.json").write_text(json.dumps({"pairs": pairs, "no_face": ["coffee.png"], "edited_id_cards": [{"id_card": "ktp-obama-edited.jpg", "selfie": "obama2.png"}], "exif_rotated": "obama2-exif-rotated.jpg", "blurred": "obama2-blurred.png"}, indent=1))
     print(f"{len(images)} photos, {len(cards)} cards, {len(pairs)} pairs in {directory}", file=sys.stderr)
 
 

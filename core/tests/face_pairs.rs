@@ -195,3 +195,56 @@ mod pipeline {
         assert_eq!(verification.extra["error"]["code"], "FACE_NOT_FOUND");
     }
 }
+
+#[test]
+fn an_exif_rotated_selfie_is_turned_upright_before_detection() {
+    let Some((dir, pairs, models)) = data() else {
+        return;
+    };
+    let file = pairs["exif_rotated"].as_str().unwrap();
+    let selfie = std::fs::read(dir.join(file)).unwrap();
+    let card = std::fs::read(dir.join("ktp-obama.jpg")).unwrap();
+    let comparison = models
+        .compare(&card, &selfie, &FaceMatchOptions::default())
+        .unwrap();
+    // Upright from EXIF: no rotation search was needed.
+    assert_eq!(comparison.selfie_face.rotation, 0);
+    assert!(!comparison.flags.iter().any(|f| f.starts_with("rotated")));
+    assert!(comparison.result.is_match_face, "{}", comparison.distance);
+}
+
+#[test]
+fn a_blurred_selfie_is_flagged_and_sent_to_review() {
+    let Some((dir, pairs, models)) = data() else {
+        return;
+    };
+    let file = pairs["blurred"].as_str().unwrap();
+    let selfie = std::fs::read(dir.join(file)).unwrap();
+    let card = std::fs::read(dir.join("ktp-obama.jpg")).unwrap();
+    let comparison = models
+        .compare(&card, &selfie, &FaceMatchOptions::default())
+        .unwrap();
+    assert_eq!(comparison.flags, vec!["blurred_face_in_selfie"]);
+    assert_eq!(
+        comparison.result.face_match_confidence_level,
+        FaceMatchLevel::Medium
+    );
+    let mut verification =
+        veriscope::model::Verification::new("v-2", veriscope::model::VerificationStatus::InQueue);
+    veriscope::pipeline::run_ktp_selfie(
+        &mut verification,
+        &models,
+        veriscope::pipeline::KtpSelfieFiles {
+            ktp: &card,
+            selfie: &selfie,
+        },
+        false,
+        &veriscope::pipeline::PipelineOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        verification.status,
+        veriscope::model::VerificationStatus::NeedReview
+    );
+    assert_eq!(verification.result_status, None);
+}

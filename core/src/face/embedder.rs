@@ -152,13 +152,22 @@ enum Layer {
     Skip(u8),
 }
 
-/// A `channels × rows × columns` activation.
+/// A batch of activations laid out `channels × samples × rows × columns`:
+/// with the samples inside each channel, one matrix product per layer serves
+/// the whole batch and lands in this same layout.
 #[derive(Debug, Clone, PartialEq)]
 struct Activation {
     channels: usize,
+    samples: usize,
     rows: usize,
     columns: usize,
     values: Vec<f32>,
+}
+
+impl Activation {
+    fn plane(&self) -> usize {
+        self.rows * self.columns
+    }
 }
 
 /// dlib's ResNet face embedder.
@@ -234,19 +243,32 @@ impl FaceEmbedder {
 
     /// The descriptor of one aligned 150×150 chip.
     pub fn embed(&self, chip: &RgbImage) -> Descriptor {
+        self.embed_batch(&[chip])[0]
+    }
+
+    /// The descriptors of several chips, run through the network together
+    /// (one matrix product per layer for the whole batch).
+    pub fn embed_batch(&self, chips: &[&RgbImage]) -> Vec<Descriptor> {
         let size = CHIP_SIZE as usize;
-        debug_assert_eq!(chip.dimensions(), (CHIP_SIZE, CHIP_SIZE));
         let plane = size * size;
-        let mut values = vec![0f32; 3 * plane];
-        for (index, pixel) in chip.pixels().enumerate() {
-            for channel in 0..3 {
-                values[channel * plane + index] =
-                    ((f32::from(pixel[channel]) - self.channel_means[channel]) as f64 / 256.0)
-                        as f32;
+        let samples = chips.len();
+        if samples == 0 {
+            return Vec::new();
+        }
+        let mut values = vec![0f32; 3 * samples * plane];
+        for (sample, chip) in chips.iter().enumerate() {
+            debug_assert_eq!(chip.dimensions(), (CHIP_SIZE, CHIP_SIZE));
+            for (index, pixel) in chip.pixels().enumerate().take(plane) {
+                for channel in 0..3 {
+                    values[(channel * samples + sample) * plane + index] =
+                        ((f32::from(pixel[channel]) - self.channel_means[channel]) as f64 / 256.0)
+                            as f32;
+                }
             }
         }
         let mut current = Activation {
             channels: 3,
+            samples,
             rows: size,
             columns: size,
             values,
@@ -265,8 +287,8 @@ impl FaceEmbedder {
                     &current, weights, biases, *channels, *size, *stride, *padding,
                 ),
                 Layer::Affine { scale, shift } => {
-                    let plane = current.rows * current.columns;
-                    for (channel, values) in current.values.chunks_mut(plane).enumerate() {
+                    let span = current.samples * current.plane();
+                    for (channel, values) in current.values.chunks_mut(span).enumerate() {
                         let (a, b) = (scale[channel], shift[channel]);
                         values.iter_mut().for_each(|v| *v = *v * a + b);
                     }
@@ -279,9 +301,10 @@ impl FaceEmbedder {
                 Layer::MaxPool { size, stride } => pool(&current, *size, *stride, Pooling::Max),
                 Layer::AvgPool { size, stride } => pool(&current, *size, *stride, Pooling::Average),
                 Layer::AvgPoolEverything => {
-                    let plane = current.rows * current.columns;
+                    let plane = current.plane();
                     Activation {
                         channels: current.channels,
+                        samples: current.samples,
                         rows: 1,
                         columns: 1,
                         values: current
@@ -296,14 +319,19 @@ impl FaceEmbedder {
                     None => current,
                 },
                 Layer::FullyConnected { weights, outputs } => {
-                    let mut out = vec![0f32; *outputs];
-                    for (input, row) in current.values.iter().zip(weights.chunks(*outputs)) {
-                        for (o, w) in out.iter_mut().zip(row) {
-                            *o += input * w;
+                    // Inputs are `channels × samples` (1×1 planes).
+                    let mut out = vec![0f32; samples * *outputs];
+                    for (input, row) in current.values.chunks(samples).zip(weights.chunks(*outputs))
+                    {
+                        for (sample, value) in input.iter().enumerate() {
+                            for (o, w) in out[sample * *outputs..][..*outputs].iter_mut().zip(row) {
+                                *o += value * w;
+                            }
                         }
                     }
                     Activation {
                         channels: *outputs,
+                        samples,
                         rows: 1,
                         columns: 1,
                         values: out,
@@ -316,9 +344,16 @@ impl FaceEmbedder {
                 Layer::Skip(tag) => tagged[usize::from(*tag)].clone().unwrap_or(current),
             };
         }
-        let mut descriptor = [0f32; DESCRIPTOR_LEN];
-        descriptor.copy_from_slice(&current.values[..DESCRIPTOR_LEN]);
-        descriptor
+        current
+            .values
+            .chunks(DESCRIPTOR_LEN)
+            .take(samples)
+            .map(|values| {
+                let mut descriptor = [0f32; DESCRIPTOR_LEN];
+                descriptor.copy_from_slice(values);
+                descriptor
+            })
+            .collect()
     }
 }
 
@@ -450,7 +485,7 @@ fn read_pool_shape(reader: &mut DlibReader<'_>, size: usize, stride: usize) -> R
 }
 
 /// A convolution as one matrix product: the filters (`filters × patch`)
-/// times the input's patches laid out as columns (`patch × positions`).
+/// times every sample's patches laid out as columns (`patch × samples·positions`).
 fn convolve(
     input: &Activation,
     weights: &[f32],
@@ -463,26 +498,30 @@ fn convolve(
     let out_rows = (input.rows + 2 * padding - size) / stride + 1;
     let out_columns = (input.columns + 2 * padding - size) / stride + 1;
     let positions = out_rows * out_columns;
+    let samples = input.samples;
+    let width = samples * positions;
     let patch = channels * size * size;
-    let mut columns = vec![0f32; patch * positions];
+    let plane = input.plane();
+    let mut columns = vec![0f32; patch * width];
     for channel in 0..channels {
-        let plane =
-            &input.values[channel * input.rows * input.columns..][..input.rows * input.columns];
-        for ky in 0..size {
-            for kx in 0..size {
-                let row = (channel * size + ky) * size + kx;
-                let target = &mut columns[row * positions..][..positions];
-                for oy in 0..out_rows {
-                    let iy = (oy * stride + ky) as isize - padding as isize;
-                    let line = &mut target[oy * out_columns..][..out_columns];
-                    if iy < 0 || iy as usize >= input.rows {
-                        continue; // zero padding (already zero)
-                    }
-                    let source = &plane[iy as usize * input.columns..][..input.columns];
-                    for (ox, value) in line.iter_mut().enumerate() {
-                        let ix = (ox * stride + kx) as isize - padding as isize;
-                        if ix >= 0 && (ix as usize) < input.columns {
-                            *value = source[ix as usize];
+        for sample in 0..samples {
+            let source_plane = &input.values[(channel * samples + sample) * plane..][..plane];
+            for ky in 0..size {
+                for kx in 0..size {
+                    let row = (channel * size + ky) * size + kx;
+                    let target = &mut columns[row * width + sample * positions..][..positions];
+                    for oy in 0..out_rows {
+                        let iy = (oy * stride + ky) as isize - padding as isize;
+                        if iy < 0 || iy as usize >= input.rows {
+                            continue; // zero padding (already zero)
+                        }
+                        let line = &mut target[oy * out_columns..][..out_columns];
+                        let source = &source_plane[iy as usize * input.columns..][..input.columns];
+                        for (ox, value) in line.iter_mut().enumerate() {
+                            let ix = (ox * stride + kx) as isize - padding as isize;
+                            if ix >= 0 && (ix as usize) < input.columns {
+                                *value = source[ix as usize];
+                            }
                         }
                     }
                 }
@@ -490,32 +529,33 @@ fn convolve(
         }
     }
     let filters = biases.len();
-    let mut values = vec![0f32; filters * positions];
+    let mut values = vec![0f32; filters * width];
     for (filter, bias) in biases.iter().enumerate() {
-        values[filter * positions..][..positions].fill(*bias);
+        values[filter * width..][..width].fill(*bias);
     }
-    // SAFETY: the three buffers hold exactly filters×patch, patch×positions
-    // and filters×positions values, laid out row-major with the strides given.
+    // SAFETY: the three buffers hold exactly filters×patch, patch×width and
+    // filters×width values, laid out row-major with the strides given.
     unsafe {
         matrixmultiply::sgemm(
             filters,
             patch,
-            positions,
+            width,
             1.0,
             weights.as_ptr(),
             patch as isize,
             1,
             columns.as_ptr(),
-            positions as isize,
+            width as isize,
             1,
             1.0,
             values.as_mut_ptr(),
-            positions as isize,
+            width as isize,
             1,
         );
     }
     Activation {
         channels: filters,
+        samples,
         rows: out_rows,
         columns: out_columns,
         values,
@@ -531,10 +571,11 @@ enum Pooling {
 fn pool(input: &Activation, size: usize, stride: usize, kind: Pooling) -> Activation {
     let out_rows = (input.rows - size) / stride + 1;
     let out_columns = (input.columns - size) / stride + 1;
-    let plane = input.rows * input.columns;
-    let mut values = Vec::with_capacity(input.channels * out_rows * out_columns);
-    for channel in 0..input.channels {
-        let source = &input.values[channel * plane..][..plane];
+    let plane = input.plane();
+    let planes = input.channels * input.samples;
+    let mut values = Vec::with_capacity(planes * out_rows * out_columns);
+    for index in 0..planes {
+        let source = &input.values[index * plane..][..plane];
         for oy in 0..out_rows {
             for ox in 0..out_columns {
                 let window = (0..size).flat_map(|ky| {
@@ -550,6 +591,7 @@ fn pool(input: &Activation, size: usize, stride: usize, kind: Pooling) -> Activa
     }
     Activation {
         channels: input.channels,
+        samples: input.samples,
         rows: out_rows,
         columns: out_columns,
         values,
@@ -566,28 +608,32 @@ fn add_padded(a: &Activation, b: &Activation) -> Activation {
             ..a.clone()
         };
     }
+    let samples = a.samples;
     let (channels, rows, columns) = (
         a.channels.max(b.channels),
         a.rows.max(b.rows),
         a.columns.max(b.columns),
     );
-    let at = |t: &Activation, k: usize, r: usize, c: usize| {
+    let at = |t: &Activation, k: usize, s: usize, r: usize, c: usize| {
         if k < t.channels && r < t.rows && c < t.columns {
-            t.values[(k * t.rows + r) * t.columns + c]
+            t.values[((k * samples + s) * t.rows + r) * t.columns + c]
         } else {
             0.0
         }
     };
-    let mut values = Vec::with_capacity(channels * rows * columns);
+    let mut values = Vec::with_capacity(channels * samples * rows * columns);
     for k in 0..channels {
-        for r in 0..rows {
-            for c in 0..columns {
-                values.push(at(a, k, r, c) + at(b, k, r, c));
+        for s in 0..samples {
+            for r in 0..rows {
+                for c in 0..columns {
+                    values.push(at(a, k, s, r, c) + at(b, k, s, r, c));
+                }
             }
         }
     }
     Activation {
         channels,
+        samples,
         rows,
         columns,
         values,
@@ -615,6 +661,7 @@ mod tests {
         // 2 channels of 4x4, one 3x3 filter, stride 1, padding 1.
         let input = Activation {
             channels: 2,
+            samples: 1,
             rows: 4,
             columns: 4,
             values: (0..32).map(|v| v as f32 * 0.5 - 3.0).collect(),
@@ -643,9 +690,47 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_convolves_each_sample_as_alone() {
+        let one = |offset: f32| Activation {
+            channels: 2,
+            samples: 1,
+            rows: 5,
+            columns: 5,
+            values: (0..50).map(|v| (v as f32 + offset).sin()).collect(),
+        };
+        let (a, b) = (one(0.0), one(7.0));
+        // Interleave into channels × samples.
+        let mut values = Vec::new();
+        for channel in 0..2 {
+            values.extend_from_slice(&a.values[channel * 25..][..25]);
+            values.extend_from_slice(&b.values[channel * 25..][..25]);
+        }
+        let both = Activation {
+            samples: 2,
+            values,
+            ..a.clone()
+        };
+        let weights: Vec<f32> = (0..54).map(|v| (v as f32 * 0.37).cos()).collect();
+        let biases = [0.1, -0.2, 0.3];
+        let batch = convolve(&both, &weights, &biases, 2, 3, 2, 0);
+        let (alone_a, alone_b) = (
+            convolve(&a, &weights, &biases, 2, 3, 2, 0),
+            convolve(&b, &weights, &biases, 2, 3, 2, 0),
+        );
+        let plane = batch.plane();
+        for filter in 0..3 {
+            let at = |sample: usize| &batch.values[(filter * 2 + sample) * plane..][..plane];
+            let close = |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-5);
+            assert!(close(at(0), &alone_a.values[filter * plane..][..plane]));
+            assert!(close(at(1), &alone_b.values[filter * plane..][..plane]));
+        }
+    }
+
+    #[test]
     fn strided_convolution_and_pooling_shrink_like_dlib() {
         let input = Activation {
             channels: 1,
+            samples: 1,
             rows: 8,
             columns: 8,
             values: vec![1.0; 64],

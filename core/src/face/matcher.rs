@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::chip::{CHIP_PADDING, CHIP_SIZE, ChipPlacement, extract_chip};
 use super::descriptor_distance;
 use super::detect::DetectedFace;
-use super::embedder::Descriptor;
+use super::embedder::{DESCRIPTOR_LEN, Descriptor};
 use super::models::FaceModels;
 use crate::media::{DecodeLimits, decode_rgb_upright};
 use crate::model::{FaceMatch, FaceMatchLevel};
@@ -246,8 +246,23 @@ impl FaceModels {
         selfie: &[u8],
         options: &FaceMatchOptions,
     ) -> Result<FaceComparison> {
-        let id_card_face = self.observe(id_card, FaceSource::IdCard, options)?;
-        let selfie_face = self.observe(selfie, FaceSource::Selfie, options)?;
+        let (mut id_card_face, id_chip) = self.locate(
+            decode_rgb_upright(id_card, &options.limits)?,
+            FaceSource::IdCard,
+            options.try_rotations,
+        )?;
+        let (mut selfie_face, selfie_chip) = self.locate(
+            decode_rgb_upright(selfie, &options.limits)?,
+            FaceSource::Selfie,
+            options.try_rotations,
+        )?;
+        // Both chips through the network as one batch.
+        if let [id_descriptor, selfie_descriptor] =
+            self.embedder.embed_batch(&[&id_chip, &selfie_chip])[..]
+        {
+            id_card_face.descriptor = id_descriptor;
+            selfie_face.descriptor = selfie_descriptor;
+        }
         Ok(judge(id_card_face, selfie_face, &options.thresholds))
     }
 
@@ -269,6 +284,19 @@ impl FaceModels {
         source: FaceSource,
         try_rotations: bool,
     ) -> Result<FaceObservation> {
+        let (mut observation, chip) = self.locate(image, source, try_rotations)?;
+        observation.descriptor = self.embedder.embed(&chip);
+        Ok(observation)
+    }
+
+    /// Finds and aligns the main face: its observation (descriptor not yet
+    /// computed) and its chip.
+    fn locate(
+        &self,
+        image: RgbImage,
+        source: FaceSource,
+        try_rotations: bool,
+    ) -> Result<(FaceObservation, RgbImage)> {
         let rotations: &[u16] = if try_rotations {
             &[0, 90, 180, 270]
         } else {
@@ -293,7 +321,7 @@ impl FaceModels {
         main: &DetectedFace,
         all: &[DetectedFace],
         rotation: u16,
-    ) -> FaceObservation {
+    ) -> (FaceObservation, RgbImage) {
         // The landmark model was trained on dlib's detector boxes; re-box the
         // face from a first set of landmarks and place them again.
         let first = self.landmarks.predict(image, &main.rect);
@@ -302,9 +330,8 @@ impl FaceModels {
         let chip = ChipPlacement::for_landmarks(&landmarks, CHIP_SIZE, CHIP_PADDING)
             .map(|placement| extract_chip(image, &placement))
             .unwrap_or_else(|| RgbImage::new(CHIP_SIZE, CHIP_SIZE));
-        let descriptor = self.embedder.embed(&chip);
         let largest = main.rect.width();
-        FaceObservation {
+        let observation = FaceObservation {
             rect: [rect.left, rect.top, rect.right, rect.bottom],
             landmarks: landmarks.iter().map(|p| [p.x, p.y]).collect(),
             detector_score: main.score,
@@ -316,8 +343,9 @@ impl FaceModels {
                 .iter()
                 .filter(|face| face.rect.width() >= 0.4 * largest)
                 .count(),
-            descriptor,
-        }
+            descriptor: [0.0; DESCRIPTOR_LEN],
+        };
+        (observation, chip)
     }
 }
 

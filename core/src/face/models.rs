@@ -99,6 +99,11 @@ impl FaceModels {
         self.embedder.embed(chip)
     }
 
+    /// The descriptors of several chips, computed as one batch.
+    pub fn embed_batch(&self, chips: &[&RgbImage]) -> Vec<Descriptor> {
+        self.embedder.embed_batch(chips)
+    }
+
     /// Builds the models from the files' contents (for WASM, or models
     /// embedded by the caller).
     pub fn from_bytes(detector: &[u8], landmarks: &[u8], embedder: &[u8]) -> Result<Self> {
