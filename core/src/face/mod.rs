@@ -1,11 +1,12 @@
 //! Face match: is the portrait printed on an ID card (an Indonesian KTP) the
 //! person in the selfie?
 //!
-//! The pipeline is dlib's, run in Rust: find the faces ([`detect`], SeetaFace
+//! The pipeline is dlib's, run in Rust: find the faces ([`FaceModels::detect`], SeetaFace
 //! via `rustface`), place five landmarks ([`landmarks`], dlib's regression
 //! trees), cut an aligned 150×150 chip ([`chip`]), embed it into 128 numbers
 //! ([`embedder`], dlib's ResNet), and compare the two descriptors by
-//! Euclidean distance. The models come from [`FaceModels`].
+//! Euclidean distance ([`FaceModels::compare`], scored and banded as
+//! [`matcher`] documents). The models come from [`FaceModels`].
 
 pub mod chip;
 pub(crate) mod detect;
@@ -13,7 +14,7 @@ mod dlib_format;
 pub mod embedder;
 pub mod geometry;
 pub mod landmarks;
-mod matcher;
+pub mod matcher;
 mod models;
 
 pub use chip::{CHIP_PADDING, CHIP_SIZE, ChipPlacement, extract_chip};
