@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 
 use veriscope::ErrorCode;
-use veriscope::face::{FaceMatchOptions, FaceModels, FaceSource};
+use veriscope::face::{FaceComparison, FaceMatchOptions, FaceModels, FaceSource};
 use veriscope::model::FaceMatchLevel;
 
 fn data() -> Option<(PathBuf, serde_json::Value, FaceModels)> {
@@ -194,6 +194,26 @@ mod pipeline {
         assert_eq!(verification.result, None);
         assert_eq!(verification.extra["error"]["code"], "FACE_NOT_FOUND");
     }
+
+    #[test]
+    fn a_medium_match_needs_review_without_a_result_status() {
+        let Some((dir, pairs, models)) = data() else {
+            return;
+        };
+        let blurred = pairs["blurred"].as_str().unwrap();
+        let verification = run(&dir, &models, "ktp-obama.jpg", blurred, false);
+        assert_eq!(verification.status, VerificationStatus::NeedReview);
+        assert_eq!(verification.result_status, None);
+    }
+}
+
+/// The KTP card carrying obama.jpg's portrait, compared with `selfie`.
+fn card_against(dir: &std::path::Path, models: &FaceModels, selfie: &str) -> FaceComparison {
+    let card = std::fs::read(dir.join("ktp-obama.jpg")).unwrap();
+    let selfie = std::fs::read(dir.join(selfie)).unwrap();
+    models
+        .compare(&card, &selfie, &FaceMatchOptions::default())
+        .unwrap()
 }
 
 #[test]
@@ -201,12 +221,7 @@ fn an_exif_rotated_selfie_is_turned_upright_before_detection() {
     let Some((dir, pairs, models)) = data() else {
         return;
     };
-    let file = pairs["exif_rotated"].as_str().unwrap();
-    let selfie = std::fs::read(dir.join(file)).unwrap();
-    let card = std::fs::read(dir.join("ktp-obama.jpg")).unwrap();
-    let comparison = models
-        .compare(&card, &selfie, &FaceMatchOptions::default())
-        .unwrap();
+    let comparison = card_against(&dir, &models, pairs["exif_rotated"].as_str().unwrap());
     // Upright from EXIF: no rotation search was needed.
     assert_eq!(comparison.selfie_face.rotation, 0);
     assert!(!comparison.flags.iter().any(|f| f.starts_with("rotated")));
@@ -214,37 +229,14 @@ fn an_exif_rotated_selfie_is_turned_upright_before_detection() {
 }
 
 #[test]
-fn a_blurred_selfie_is_flagged_and_sent_to_review() {
+fn a_blurred_selfie_is_flagged_and_capped_at_medium() {
     let Some((dir, pairs, models)) = data() else {
         return;
     };
-    let file = pairs["blurred"].as_str().unwrap();
-    let selfie = std::fs::read(dir.join(file)).unwrap();
-    let card = std::fs::read(dir.join("ktp-obama.jpg")).unwrap();
-    let comparison = models
-        .compare(&card, &selfie, &FaceMatchOptions::default())
-        .unwrap();
+    let comparison = card_against(&dir, &models, pairs["blurred"].as_str().unwrap());
     assert_eq!(comparison.flags, vec!["blurred_face_in_selfie"]);
     assert_eq!(
         comparison.result.face_match_confidence_level,
         FaceMatchLevel::Medium
     );
-    let mut verification =
-        veriscope::model::Verification::new("v-2", veriscope::model::VerificationStatus::InQueue);
-    veriscope::pipeline::run_ktp_selfie(
-        &mut verification,
-        &models,
-        veriscope::pipeline::KtpSelfieFiles {
-            ktp: &card,
-            selfie: &selfie,
-        },
-        false,
-        &veriscope::pipeline::PipelineOptions::default(),
-    )
-    .unwrap();
-    assert_eq!(
-        verification.status,
-        veriscope::model::VerificationStatus::NeedReview
-    );
-    assert_eq!(verification.result_status, None);
 }
