@@ -180,14 +180,17 @@ static void test_api(void) {
         {VS_STATUS_WEBHOOK_SIGNATURE_MISMATCH, "WEBHOOK_SIGNATURE_MISMATCH", 401},
         {VS_STATUS_WEBHOOK_UNSIGNED, "WEBHOOK_UNSIGNED", 401},
         {VS_STATUS_WEBHOOK_INVALID_SECRET, "WEBHOOK_INVALID_SECRET", 400},
+        {VS_STATUS_MODEL_MISSING, "MODEL_MISSING", 503},
+        {VS_STATUS_MODEL_INVALID, "MODEL_INVALID", 500},
+        {VS_STATUS_FACE_NOT_FOUND, "FACE_NOT_FOUND", 422},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         const char *name = vs_status_name(table[i].number);
         CHECK(name && strcmp(name, table[i].name) == 0, "status %d named %s", table[i].number, name ? name : "(null)");
         CHECK(vs_status_http_status(table[i].number) == table[i].http, "status %d", table[i].number);
     }
-    CHECK(vs_status_name(20) == NULL && vs_status_name(-1) == NULL, "unknown numbers have no name");
-    CHECK(vs_status_http_status(20) == 0, "unknown numbers have no HTTP status");
+    CHECK(vs_status_name(23) == NULL && vs_status_name(-1) == NULL, "unknown numbers have no name");
+    CHECK(vs_status_http_status(23) == 0, "unknown numbers have no HTTP status");
 
     /* Each locally reachable error code, from a real call. */
     CHECK(vs_check_document_bytes(NULL, (const uint8_t *)"GIF89a", 6, &out) == VS_STATUS_UNSUPPORTED_FORMAT, "gif");
