@@ -85,6 +85,20 @@ enum Command {
         #[arg(long)]
         today: Option<String>,
     },
+    /// Serve the hosted APIs' endpoints with the local engine
+    /// (`POST /api/v1/verify`, `GET /services`) until interrupted.
+    Serve {
+        /// The server's TOML configuration (listen address, hashed API keys,
+        /// rate limits, document limits).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Listen here instead of the configuration's address.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Print the SHA-256 of an API key read from stdin, as `veriscope serve`'s
+    /// configuration stores it (the key itself is never written down).
+    HashKey,
     /// Compare the portrait on an ID card (KTP) with the face in a selfie;
     /// print the face-match result as JSON. Exit 0 when the faces match, 5
     /// when they do not, and an error class otherwise.
@@ -558,6 +572,37 @@ fn run(cli: Cli) -> u8 {
             emit(outcome)
         }
         Command::Webhook { action } => webhook_command(action),
+        Command::Serve { config, listen } => {
+            let outcome = (|| {
+                let mut config = veriscope_server::ServerConfig::load(&config)?;
+                if let Some(listen) = listen {
+                    config.listen = listen;
+                }
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|error| Error::new(ErrorCode::Internal, error.to_string()))?;
+                eprintln!("veriscope serve: listening on http://{}", config.listen);
+                runtime.block_on(veriscope_server::serve(config))
+            })();
+            match outcome {
+                Ok(()) => 0,
+                Err(err) => emit(Err(err)),
+            }
+        }
+        Command::HashKey => {
+            let mut key = String::new();
+            match std::io::stdin().read_to_string(&mut key) {
+                Ok(_) if !key.trim().is_empty() => {
+                    println!("{}", veriscope_server::hash_api_key(key.trim()));
+                    0
+                }
+                _ => emit(Err(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "give the API key on stdin",
+                ))),
+            }
+        }
         Command::FaceMatch {
             id_card,
             selfie,

@@ -455,3 +455,30 @@ fn face_match_prints_the_result_and_exits_by_verdict() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stdout(&bad).contains("VALIDATION_ERROR"));
 }
+
+#[test]
+fn hash_key_prints_the_sha256_that_serve_configurations_store() {
+    let output = veriscope(&["hash-key"], Some(b"vsk_demo\n"));
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        stdout(&output).trim(),
+        "82bd63ca53f7e279dd9fe64e454881721bdf078eb6736e65b564fc500c37be31"
+    );
+    assert_eq!(veriscope(&["hash-key"], Some(b"")).status.code(), Some(2));
+}
+
+#[test]
+fn serve_refuses_a_configuration_with_a_plain_key() {
+    let dir = std::env::temp_dir().join(format!("veriscope-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("serve.toml");
+    std::fs::write(
+        &config,
+        "[[api_keys]]\nid = \"a\"\nsha256 = \"vsk_live_plain\"\n",
+    )
+    .unwrap();
+    let output = veriscope(&["serve", "--config", config.to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("VALIDATION_ERROR"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
