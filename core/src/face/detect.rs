@@ -3,9 +3,8 @@
 //! SeetaFace scans 40-pixel windows over an image pyramid that only shrinks,
 //! so faces smaller than 40 pixels are missed at the image's own size; this
 //! module upsamples small images before the scan (a printed ID portrait can be
-//! 60 pixels wide), and downsamples large photos to bound the work. Its boxes
-//! are mapped to the shape dlib's detector draws, which the landmark model was
-//! trained on.
+//! 60 pixels wide), and downsamples large photos to bound the work: a quick
+//! scan at a modest size first, finer ones only when it finds nothing.
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -30,7 +29,9 @@ const SCORE_THRESHOLD: f64 = 2.0;
 /// One face found: its box in original image pixels and the detector's score.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetectedFace {
-    /// The face box as dlib's detector would draw it (edges included).
+    /// The face box (edges included). SeetaFace frames a face a little
+    /// differently from dlib's detector, which the landmark model was trained
+    /// on; the matcher refits the box from a first set of landmarks.
     pub rect: Rect,
     /// SeetaFace's confidence (higher is surer; above 2 is reported).
     pub score: f64,
@@ -123,33 +124,13 @@ impl FaceDetector {
                     (f64::from(bbox.y()) + f64::from(bbox.height())) * sy - 1.0,
                 );
                 DetectedFace {
-                    rect: like_dlib(&seeta),
+                    rect: seeta.rounded(),
                     score: face.score(),
                 }
             })
             .collect()
     }
 }
-
-/// Maps a SeetaFace box onto the box dlib's HOG detector draws around the
-/// same face (the frame the 5-point landmark model was trained in).
-/// Fitted on the reference photos by `scripts/face_reference.py`: dlib's box
-/// is about the same size, centred slightly lower.
-fn like_dlib(seeta: &Rect) -> Rect {
-    let side = seeta.width().max(seeta.height());
-    let center = seeta.center();
-    Rect::centered(
-        super::geometry::Point::new(center.x, center.y + BOX_SHIFT_Y * side),
-        side * BOX_SCALE,
-        side * BOX_SCALE,
-    )
-    .rounded()
-}
-
-/// dlib box side over SeetaFace box side.
-const BOX_SCALE: f64 = 1.0;
-/// dlib box centre below SeetaFace's, as a fraction of the side.
-const BOX_SHIFT_Y: f64 = 0.0;
 
 /// Resamples a gray image with `fast_image_resize`'s SIMD bilinear
 /// convolution (area-weighted when shrinking, so no aliasing); about five
