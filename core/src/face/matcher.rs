@@ -246,16 +246,10 @@ impl FaceModels {
         selfie: &[u8],
         options: &FaceMatchOptions,
     ) -> Result<FaceComparison> {
-        let (mut id_card_face, id_chip) = self.locate(
-            decode_rgb_upright(id_card, &options.limits)?,
-            FaceSource::IdCard,
-            options.try_rotations,
-        )?;
-        let (mut selfie_face, selfie_chip) = self.locate(
-            decode_rgb_upright(selfie, &options.limits)?,
-            FaceSource::Selfie,
-            options.try_rotations,
-        )?;
+        let (mut id_card_face, id_chip) =
+            self.locate_bytes(id_card, FaceSource::IdCard, options)?;
+        let (mut selfie_face, selfie_chip) =
+            self.locate_bytes(selfie, FaceSource::Selfie, options)?;
         // Both chips through the network as one batch.
         if let [id_descriptor, selfie_descriptor] =
             self.embedder.embed_batch(&[&id_chip, &selfie_chip])[..]
@@ -273,8 +267,20 @@ impl FaceModels {
         source: FaceSource,
         options: &FaceMatchOptions,
     ) -> Result<FaceObservation> {
+        let (mut observation, chip) = self.locate_bytes(bytes, source, options)?;
+        observation.descriptor = self.embedder.embed(&chip);
+        Ok(observation)
+    }
+
+    /// Decodes an image upright and finds and aligns its main face.
+    fn locate_bytes(
+        &self,
+        bytes: &[u8],
+        source: FaceSource,
+        options: &FaceMatchOptions,
+    ) -> Result<(FaceObservation, RgbImage)> {
         let image = decode_rgb_upright(bytes, &options.limits)?;
-        self.observe_pixels(image, source, options.try_rotations)
+        self.locate(image, source, options.try_rotations)
     }
 
     /// [`FaceModels::observe`] on decoded, upright pixels.
