@@ -100,6 +100,7 @@ class Limits(TypedDict, total=False):
     min_webhook_secret_length: int
     max_webhook_secret_length: int
     max_identifier_length: int
+    allow_loopback_webhooks: bool
 
 class DocumentInfo(TypedDict):
     source: Literal["multipart", "base64"]

@@ -12,10 +12,26 @@
 //! [rate_limit]
 //! requests_per_minute = 600
 //! burst = 20
+//!
+//! # Where uploads and verifications are kept; ":memory:" for a trial run.
+//! database = "veriscope.sqlite3"
+//! # dlib and SeetaFace models for KTP_SELFIE (./scripts/fetch-models);
+//! # VERISCOPE_MODELS or ./models when absent.
+//! models = "models"
+//! # false turns KTP_SELFIE off (MODEL_MISSING) without looking for models.
+//! face_match = true
+//! # Verifications run at once (the machine's cores when absent).
+//! workers = 2
+//!
+//! [webhooks]
+//! max_attempts = 8
+//! first_retry_seconds = 5.0
+//! max_retry_seconds = 600.0
+//! timeout_seconds = 10
 //! ```
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -40,6 +56,58 @@ pub struct ServerConfig {
     /// How `documentUrl` is fetched.
     #[serde(default)]
     pub fetch: FetchConfig,
+    /// The SQLite database file (`:memory:` keeps nothing across restarts).
+    #[serde(default = "default_database")]
+    pub database: PathBuf,
+    /// Directory of the face models; `VERISCOPE_MODELS` or `./models` when
+    /// absent. Without models, `KTP_SELFIE` verifications are refused with
+    /// `MODEL_MISSING`.
+    #[serde(default)]
+    pub models: Option<PathBuf>,
+    /// Serve `KTP_SELFIE` (the default); `false` refuses it with
+    /// `MODEL_MISSING` without looking for models.
+    #[serde(default = "yes")]
+    pub face_match: bool,
+    /// Verifications processed at once; the machine's cores when absent.
+    #[serde(default)]
+    pub workers: Option<usize>,
+    /// How webhooks are delivered.
+    #[serde(default)]
+    pub webhooks: WebhookConfig,
+}
+
+/// Webhook delivery: attempts and their spacing.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Attempts before a delivery is abandoned.
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubled for each one after,
+    /// with jitter.
+    pub first_retry_seconds: f64,
+    /// Longest wait between attempts.
+    pub max_retry_seconds: f64,
+    /// Deadline of one attempt.
+    pub timeout_seconds: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            max_attempts: 8,
+            first_retry_seconds: 5.0,
+            max_retry_seconds: 600.0,
+            timeout_seconds: 10,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_database() -> PathBuf {
+    PathBuf::from("veriscope.sqlite3")
 }
 
 /// One accepted API key: an id for logs and limits, and the key's SHA-256.
@@ -126,6 +194,24 @@ impl ServerConfig {
                     ),
                 ));
             }
+        }
+        let webhooks = &config.webhooks;
+        let spacing_valid = webhooks.first_retry_seconds.is_finite()
+            && webhooks.first_retry_seconds >= 0.0
+            && webhooks.max_retry_seconds.is_finite()
+            && webhooks.max_retry_seconds >= webhooks.first_retry_seconds;
+        if webhooks.max_attempts == 0 || webhooks.timeout_seconds == 0 || !spacing_valid {
+            return Err(Error::new(
+                ErrorCode::ValidationError,
+                "server configuration: webhooks needs max_attempts and timeout_seconds above 0, \
+                 and 0 <= first_retry_seconds <= max_retry_seconds",
+            ));
+        }
+        if config.workers == Some(0) {
+            return Err(Error::new(
+                ErrorCode::ValidationError,
+                "server configuration: workers must be at least 1",
+            ));
         }
         if config.rate_limit.requests_per_minute == 0 || config.rate_limit.burst == 0 {
             return Err(Error::new(

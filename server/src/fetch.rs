@@ -22,26 +22,13 @@ fn failed(message: impl Into<String>) -> Error {
 
 /// The document at `url`: at most `url.max_bytes`, within the deadline.
 pub async fn fetch_document(url: &DocumentUrl, config: &FetchConfig) -> Result<Vec<u8>> {
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((url.host.as_str(), url.port))
-        .await
-        .map_err(|error| failed(format!("could not resolve {}: {error}", url.host)))?
-        .collect();
-    let Some(&address) = addresses.first() else {
-        return Err(failed(format!("{} has no address", url.host)));
-    };
-    if let Some(private) = addresses.iter().find(|a| !is_public_ip(a.ip())) {
-        return Err(failed(format!(
-            "{} resolves to {}, which is not a public address",
-            url.host,
-            private.ip()
-        )));
-    }
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .resolve(&url.host, address)
-        .timeout(Duration::from_secs(config.timeout_seconds))
-        .build()
-        .map_err(|error| failed(format!("cannot build the fetcher: {error}")))?;
+    let client = pinned_client(
+        &url.host,
+        url.port,
+        Duration::from_secs(config.timeout_seconds),
+    )
+    .await
+    .map_err(failed)?;
     let mut response = client
         .get(&url.url)
         .send()
@@ -80,4 +67,34 @@ pub async fn fetch_document(url: &DocumentUrl, config: &FetchConfig) -> Result<V
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// A client that reaches `host` only at an address checked to be public:
+/// the name is resolved once, every answer must be public, and the
+/// connection is pinned to the first; redirects are not followed. Used for
+/// `documentUrl` fetches and webhook deliveries alike.
+pub(crate) async fn pinned_client(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> std::result::Result<reqwest::Client, String> {
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|error| format!("could not resolve {host}: {error}"))?
+        .collect();
+    let Some(&address) = addresses.first() else {
+        return Err(format!("{host} has no address"));
+    };
+    if let Some(private) = addresses.iter().find(|a| !is_public_ip(a.ip())) {
+        return Err(format!(
+            "{host} resolves to {}, which is not a public address",
+            private.ip()
+        ));
+    }
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(host, address)
+        .timeout(timeout)
+        .build()
+        .map_err(|error| format!("cannot build the HTTP client: {error}"))
 }

@@ -2,43 +2,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
+mod common;
 
 use base64::Engine;
+use common::{KEY, fixture, json, start};
 use serde_json::Value;
-use veriscope_server::{ServerConfig, hash_api_key};
-
-const KEY: &str = "vsk_test_0123456789";
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures")
-            .join(name),
-    )
-    .unwrap()
-}
-
-/// Starts a server with `extra` TOML appended; its base URL.
-async fn start(extra: &str) -> String {
-    let config = ServerConfig::from_toml(&format!(
-        "listen = \"127.0.0.1:0\"\n[[api_keys]]\nid = \"test\"\nsha256 = \"{}\"\n{extra}",
-        hash_api_key(KEY)
-    ))
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(veriscope_server::serve_on(listener, config));
-    url
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()
-}
-
-async fn json(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
 }
 
 #[tokio::test]

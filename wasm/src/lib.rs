@@ -33,7 +33,7 @@ export interface VeriscopeError extends Error {
 /** Validation limits; missing keys keep the APIs' defaults. */
 export interface Limits {
   maxInlineBytes?: number; maxUrlBytes?: number; maxUrlLength?: number;
-  minWebhookSecretLength?: number; maxWebhookSecretLength?: number; maxIdentifierLength?: number;
+  minWebhookSecretLength?: number; maxWebhookSecretLength?: number; maxIdentifierLength?: number; allowLoopbackWebhooks?: boolean;
 }
 export interface DocumentInfo {
   source: "multipart" | "base64"; format: "jpeg" | "png" | "pdf"; mediaType: string; sizeBytes: number;

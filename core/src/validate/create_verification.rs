@@ -97,7 +97,10 @@ pub fn check_create_verification_value(
     match present(body, "webhook_url") {
         None => {}
         Some(Value::String(url)) => {
-            if let Err(problem) = check_https_url(url, "webhook_url", limits) {
+            let loopback_allowed = limits.allow_loopback_webhooks && is_loopback_url(url);
+            if let Err(problem) = check_https_url(url, "webhook_url", limits)
+                && !loopback_allowed
+            {
                 problems.push(problem.field, problem.reason);
             }
         }
@@ -123,6 +126,25 @@ pub fn check_create_verification_value(
             format!("body does not fit the request model: {err}"),
         )])
     })
+}
+
+/// Whether `text` is an `http` or `https` URL on a loopback host, without
+/// credentials (accepted as `webhook_url` only with
+/// [`Limits::allow_loopback_webhooks`]).
+pub fn is_loopback_url(text: &str) -> bool {
+    let Ok(url) = url::Url::parse(text.trim()) else {
+        return false;
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    loopback
+        && matches!(url.scheme(), "http" | "https")
+        && url.username().is_empty()
+        && url.password().is_none()
 }
 
 /// The field's value, treating `null` as absent.
@@ -432,6 +454,30 @@ mod tests {
         let problems = fields_and_reasons(body);
         assert_eq!(problems[0].0, "webhook_url");
         assert!(problems[0].1.contains("metadata"));
+    }
+
+    #[test]
+    fn a_loopback_webhook_url_is_accepted_only_when_the_limits_allow_it() {
+        let mut body = ktp_selfie();
+        body["webhook_url"] = json!("http://127.0.0.1:9000/hook");
+        let text = body.to_string();
+        let refused = check_create_verification(&text, &Limits::default()).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::ValidationError);
+        let development = Limits {
+            allow_loopback_webhooks: true,
+            ..Limits::default()
+        };
+        assert!(check_create_verification(&text, &development).is_ok());
+        body["webhook_url"] = json!("http://10.0.0.7/hook");
+        let private = check_create_verification(&body.to_string(), &development);
+        assert!(
+            private.is_err(),
+            "only loopback is opened, not the private network"
+        );
+        assert!(is_loopback_url("https://localhost:8443/x"));
+        assert!(is_loopback_url("http://[::1]/x"));
+        assert!(!is_loopback_url("http://user:pw@127.0.0.1/x"));
+        assert!(!is_loopback_url("ftp://127.0.0.1/x"));
     }
 
     #[test]

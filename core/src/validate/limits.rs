@@ -31,6 +31,12 @@ pub struct Limits {
     /// Longest identifier (`folder_id`, `result_id`) or upload path.
     #[serde(alias = "max_identifier_length")]
     pub max_identifier_length: usize,
+    /// Development only: also accept a `webhook_url` of `http` or `https` on
+    /// a loopback address (`127.0.0.1`, `[::1]`, `localhost`), so that a
+    /// receiver on the same machine can be tried out. Off by default, as on
+    /// the hosted API; documents are never fetched from loopback.
+    #[serde(alias = "allow_loopback_webhooks")]
+    pub allow_loopback_webhooks: bool,
 }
 
 /// 4.5 MB, the reference's limit for multipart and base64 documents.
@@ -47,6 +53,7 @@ impl Default for Limits {
             min_webhook_secret_length: 16,
             max_webhook_secret_length: 256,
             max_identifier_length: 1024,
+            allow_loopback_webhooks: false,
         }
     }
 }

@@ -13,7 +13,9 @@ mod problems;
 mod url;
 mod verify_request;
 
-pub use create_verification::{check_create_verification, check_create_verification_value};
+pub use create_verification::{
+    check_create_verification, check_create_verification_value, is_loopback_url,
+};
 pub use document::{
     DecodedDocument, DocumentInfo, DocumentSource, check_document_bytes, decode_document_base64,
 };
