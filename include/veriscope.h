@@ -70,6 +70,10 @@ typedef enum VsStatus {
   VS_STATUS_MODEL_INVALID = 21,
   // `FACE_NOT_FOUND`: no usable face in an image given for face matching.
   VS_STATUS_FACE_NOT_FOUND = 22,
+  // `NETWORK_ERROR`: the client could not reach the API.
+  VS_STATUS_NETWORK_ERROR = 23,
+  // `TIMEOUT`: a request or a wait passed its deadline.
+  VS_STATUS_TIMEOUT = 24,
 } VsStatus;
 
 // The face-match models (opaque). Load with `vs_face_models_load` or

@@ -23,7 +23,7 @@ const EXIT_CODES: &str = "EXIT CODES:
      a document analysed as forged;
      NOT_FOUND: no MRZ in the image)
   2  bad usage or unreadable input (INVALID_ARGUMENT)
-  3  remote failure (UNAUTHORIZED, TRIAL_EXHAUSTED, FETCH_FAILED, RATE_LIMITED, CAP_EXCEEDED)
+  3  remote failure (UNAUTHORIZED, TRIAL_EXHAUSTED, FETCH_FAILED, RATE_LIMITED, CAP_EXCEEDED, NETWORK_ERROR, TIMEOUT)
   4  internal error";
 
 /// Local, offline identity-document verification.

@@ -181,7 +181,7 @@ fn services_and_errors_print_their_tables() {
     assert_eq!(services[0]["id"], "KTP_SELFIE");
     let errors: serde_json::Value =
         serde_json::from_str(&stdout(&veriscope(&["errors"], None))).unwrap();
-    assert_eq!(errors.as_array().unwrap().len(), 22);
+    assert_eq!(errors.as_array().unwrap().len(), 24);
     assert_eq!(
         errors[4],
         serde_json::json!({"code": "FILE_TOO_LARGE", "number": 5, "httpStatus": 422, "retryable": false})

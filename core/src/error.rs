@@ -66,11 +66,16 @@ pub enum ErrorCode {
     ModelInvalid,
     /// No usable face was found in an image given for face matching (HTTP 422).
     FaceNotFound,
+    /// The client could not reach the API or lost the connection: DNS, TCP,
+    /// TLS, or a response that is not the API's (HTTP 503).
+    NetworkError,
+    /// A request or a wait did not finish within its deadline (HTTP 504).
+    Timeout,
 }
 
 impl ErrorCode {
     /// Every code, in the order of their numbers.
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::ValidationError,
         ErrorCode::Unauthorized,
         ErrorCode::TrialExhausted,
@@ -93,6 +98,8 @@ impl ErrorCode {
         ErrorCode::ModelMissing,
         ErrorCode::ModelInvalid,
         ErrorCode::FaceNotFound,
+        ErrorCode::NetworkError,
+        ErrorCode::Timeout,
     ];
 
     /// The stable string, e.g. `"VALIDATION_ERROR"`.
@@ -120,6 +127,8 @@ impl ErrorCode {
             ErrorCode::ModelMissing => "MODEL_MISSING",
             ErrorCode::ModelInvalid => "MODEL_INVALID",
             ErrorCode::FaceNotFound => "FACE_NOT_FOUND",
+            ErrorCode::NetworkError => "NETWORK_ERROR",
+            ErrorCode::Timeout => "TIMEOUT",
         }
     }
 
@@ -145,7 +154,8 @@ impl ErrorCode {
             | ErrorCode::FaceNotFound => 422,
             ErrorCode::RateLimited | ErrorCode::CapExceeded => 429,
             ErrorCode::Internal | ErrorCode::ModelInvalid => 500,
-            ErrorCode::ModelMissing => 503,
+            ErrorCode::ModelMissing | ErrorCode::NetworkError => 503,
+            ErrorCode::Timeout => 504,
         }
     }
 
@@ -174,6 +184,8 @@ impl ErrorCode {
             ErrorCode::ModelMissing => 20,
             ErrorCode::ModelInvalid => 21,
             ErrorCode::FaceNotFound => 22,
+            ErrorCode::NetworkError => 23,
+            ErrorCode::Timeout => 24,
         }
     }
 
@@ -189,7 +201,11 @@ impl ErrorCode {
     pub const fn is_retryable(self) -> bool {
         matches!(
             self,
-            ErrorCode::RateLimited | ErrorCode::FetchFailed | ErrorCode::Internal
+            ErrorCode::RateLimited
+                | ErrorCode::FetchFailed
+                | ErrorCode::Internal
+                | ErrorCode::NetworkError
+                | ErrorCode::Timeout
         )
     }
 }

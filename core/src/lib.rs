@@ -31,6 +31,8 @@
 //! ```
 
 pub mod analysis;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod error;
 pub mod face;
 pub mod forensics;

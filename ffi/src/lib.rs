@@ -66,6 +66,10 @@ pub enum VsStatus {
     ModelInvalid = 21,
     /// `FACE_NOT_FOUND`: no usable face in an image given for face matching.
     FaceNotFound = 22,
+    /// `NETWORK_ERROR`: the client could not reach the API.
+    NetworkError = 23,
+    /// `TIMEOUT`: a request or a wait passed its deadline.
+    Timeout = 24,
 }
 
 impl From<ErrorCode> for VsStatus {
@@ -92,6 +96,8 @@ impl From<ErrorCode> for VsStatus {
             ErrorCode::ModelMissing => VsStatus::ModelMissing,
             ErrorCode::ModelInvalid => VsStatus::ModelInvalid,
             ErrorCode::FaceNotFound => VsStatus::FaceNotFound,
+            ErrorCode::NetworkError => VsStatus::NetworkError,
+            ErrorCode::Timeout => VsStatus::Timeout,
             _ => VsStatus::InternalError,
         }
     }

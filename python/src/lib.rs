@@ -72,6 +72,8 @@ error_classes! {
     ModelMissing => ModelMissingError(VeriscopeError): "MODEL_MISSING: a face-match model file is absent; run scripts/fetch-models.",
     ModelInvalid => ModelInvalidError(VeriscopeError): "MODEL_INVALID: a model file is corrupt or not the expected network.",
     FaceNotFound => FaceNotFoundError(VeriscopeError): "FACE_NOT_FOUND: no usable face in an image given for face matching.",
+    NetworkError => NetworkError(VeriscopeError): "NETWORK_ERROR: the client could not reach the API.",
+    Timeout => DeadlineExceededError(VeriscopeError): "TIMEOUT: a request or a wait passed its deadline.",
 }
 
 fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {

@@ -183,14 +183,16 @@ static void test_api(void) {
         {VS_STATUS_MODEL_MISSING, "MODEL_MISSING", 503},
         {VS_STATUS_MODEL_INVALID, "MODEL_INVALID", 500},
         {VS_STATUS_FACE_NOT_FOUND, "FACE_NOT_FOUND", 422},
+        {VS_STATUS_NETWORK_ERROR, "NETWORK_ERROR", 503},
+        {VS_STATUS_TIMEOUT, "TIMEOUT", 504},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         const char *name = vs_status_name(table[i].number);
         CHECK(name && strcmp(name, table[i].name) == 0, "status %d named %s", table[i].number, name ? name : "(null)");
         CHECK(vs_status_http_status(table[i].number) == table[i].http, "status %d", table[i].number);
     }
-    CHECK(vs_status_name(23) == NULL && vs_status_name(-1) == NULL, "unknown numbers have no name");
-    CHECK(vs_status_http_status(23) == 0, "unknown numbers have no HTTP status");
+    CHECK(vs_status_name(25) == NULL && vs_status_name(-1) == NULL, "unknown numbers have no name");
+    CHECK(vs_status_http_status(25) == 0, "unknown numbers have no HTTP status");
 
     /* Each locally reachable error code, from a real call. */
     CHECK(vs_check_document_bytes(NULL, (const uint8_t *)"GIF89a", 6, &out) == VS_STATUS_UNSUPPORTED_FORMAT, "gif");

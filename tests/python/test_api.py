@@ -107,6 +107,8 @@ def test_every_error_code_has_its_class_number_and_status():
         "MODEL_MISSING": (20, 503, veriscope.ModelMissingError),
         "MODEL_INVALID": (21, 500, veriscope.ModelInvalidError),
         "FACE_NOT_FOUND": (22, 422, veriscope.FaceNotFoundError),
+        "NETWORK_ERROR": (23, 503, veriscope.NetworkError),
+        "TIMEOUT": (24, 504, veriscope.DeadlineExceededError),
     }
     assert set(table) == set(expected)
     for code, (number, status, cls) in expected.items():

@@ -93,6 +93,7 @@ test("the error-code table matches the other doors", () => {
       ["WEBHOOK_TIMESTAMP_TOO_OLD", 15, 401], ["WEBHOOK_TIMESTAMP_TOO_NEW", 16, 401],
       ["WEBHOOK_SIGNATURE_MISMATCH", 17, 401], ["WEBHOOK_UNSIGNED", 18, 401], ["WEBHOOK_INVALID_SECRET", 19, 400],
       ["MODEL_MISSING", 20, 503], ["MODEL_INVALID", 21, 500], ["FACE_NOT_FOUND", 22, 422],
+      ["NETWORK_ERROR", 23, 503], ["TIMEOUT", 24, 504],
     ],
   );
   assert.deepEqual(veriscope.services().map((s) => s.id), ["KTP_SELFIE", "DOCUMENT_FORGERY"]);
