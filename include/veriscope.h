@@ -76,6 +76,12 @@ typedef enum VsStatus {
   VS_STATUS_TIMEOUT = 24,
 } VsStatus;
 
+// A blocking client of the hosted APIs or of a `veriscope serve` (opaque).
+// Create with `vs_client_new`, release with `vs_client_free`; one handle
+// may be shared by threads. Each call checks its input locally first, then
+// waits for the API, retrying rate limits and server failures.
+typedef struct VsClient VsClient;
+
 // The face-match models (opaque). Load with `vs_face_models_load` or
 // `vs_face_models_from_bytes`, release with `vs_face_models_free`; immutable
 // after loading, so one handle may be shared by threads.
@@ -375,6 +381,81 @@ enum VsStatus vs_face_match(const struct VsFaceModels *models,
                             size_t selfie_len,
                             const char *options_json,
                             char **out_json);
+
+// Creates a client for `api_key`. `options_json`: NULL or `{"baseUrl",
+// "verificationBaseUrl", "timeoutSeconds", "maxRetries", "limits"}`
+// (base URL `https://veriscor.io` by default). An empty key or unusable URL
+// is `VS_STATUS_INVALID_ARGUMENT`.
+//
+// # Safety
+// `api_key` NUL-terminated; `options_json` NULL or NUL-terminated; `out`
+// valid for writes.
+enum VsStatus vs_client_new(const char *api_key, const char *options_json, struct VsClient **out);
+
+// Releases a client from `vs_client_new`; NULL is ignored.
+//
+// # Safety
+// `client` NULL or a pointer from `vs_client_new`, not yet freed.
+void vs_client_free(struct VsClient *client);
+
+// Sends a document (JPEG, PNG or PDF bytes) to the forgery API;
+// `*out_json` is its answer `{"data": {...}}`.
+//
+// # Safety
+// `client` from `vs_client_new`; `document` readable for `len` bytes (NULL
+// with 0); `out_json` valid for writes.
+enum VsStatus vs_client_verify_document(const struct VsClient *client,
+                                        const uint8_t *document,
+                                        size_t len,
+                                        char **out_json);
+
+// Asks the forgery API to fetch and analyse the document at an HTTPS URL;
+// `*out_json` is its answer `{"data": {...}}`.
+//
+// # Safety
+// `client` from `vs_client_new`; `url` NUL-terminated; `out_json` valid for writes.
+enum VsStatus vs_client_verify_document_url(const struct VsClient *client,
+                                            const char *url,
+                                            char **out_json);
+
+// Uploads a file for a verification; `*out_json` is `{"path", ...}` (name
+// the path in `input.files`). `file_name` may be NULL.
+//
+// # Safety
+// `client` from `vs_client_new`; `file` readable for `len` bytes;
+// `file_name` NULL or NUL-terminated; `out_json` valid for writes.
+enum VsStatus vs_client_upload(const struct VsClient *client,
+                               const uint8_t *file,
+                               size_t len,
+                               const char *file_name,
+                               char **out_json);
+
+// Creates a verification from a create-verification body (checked locally
+// first); `*out_json` is the verification, `IN_QUEUE`.
+//
+// # Safety
+// `client` from `vs_client_new`; `body_json` NUL-terminated; `out_json`
+// valid for writes.
+enum VsStatus vs_client_create_verification(const struct VsClient *client,
+                                            const char *body_json,
+                                            char **out_json);
+
+// Gets a verification; with `wait_seconds` > 0, polls until it is settled
+// (`VS_STATUS_TIMEOUT` if it is still running after that long).
+// `*out_json` is the verification.
+//
+// # Safety
+// `client` from `vs_client_new`; `id` NUL-terminated; `out_json` valid for writes.
+enum VsStatus vs_client_get_verification(const struct VsClient *client,
+                                         const char *id,
+                                         double wait_seconds,
+                                         char **out_json);
+
+// The verification services offered (`GET /services`'s data) as JSON.
+//
+// # Safety
+// `client` from `vs_client_new`; `out_json` valid for writes.
+enum VsStatus vs_client_services(const struct VsClient *client, char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -96,6 +96,12 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Call the hosted APIs (or a `veriscope serve`) instead of the local
+    /// engine.
+    Remote {
+        #[command(subcommand)]
+        action: RemoteAction,
+    },
     /// Print the SHA-256 of an API key read from stdin, as `veriscope serve`'s
     /// configuration stores it (the key itself is never written down).
     HashKey,
@@ -201,6 +207,31 @@ enum RequestKind {
     Verify { file: PathBuf },
     /// A create-verification body, checked against the service catalogue.
     CreateVerification { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum RemoteAction {
+    /// Send each document to the forgery API and print its answer
+    /// (`{"data": {...}}`), one line per document; exit 0 when every call
+    /// succeeded, else the worst error class. Inputs are checked locally
+    /// first: a file the API would refuse is never sent.
+    Verify {
+        /// Files (JPEG, PNG, PDF; - reads stdin) or https:// URLs the API fetches.
+        #[arg(required = true, value_name = "FILE|URL")]
+        documents: Vec<String>,
+        /// The API's address, e.g. a veriscope serve at http://127.0.0.1:8080.
+        #[arg(long, value_name = "URL", default_value = veriscope::client::DEFAULT_BASE_URL)]
+        base_url: String,
+        /// The API key (prefer the environment variable: a flag shows in `ps`).
+        #[arg(long, env = "VERISCOPE_API_KEY", hide_env_values = true)]
+        api_key: String,
+        /// Seconds allowed per request (retries get their own).
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+        /// Retries after a rate limit or a server failure.
+        #[arg(long, default_value_t = 3)]
+        retries: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -418,6 +449,39 @@ fn webhook_command(action: WebhookAction) -> u8 {
 }
 
 /// Prints a check's JSON; exits 1 when it found problems.
+fn remote_command(action: RemoteAction) -> u8 {
+    let RemoteAction::Verify {
+        documents,
+        base_url,
+        api_key,
+        timeout,
+        retries,
+    } = action;
+    let client = veriscope::client::Client::builder(api_key)
+        .base_url(base_url)
+        .timeout(std::time::Duration::from_secs(timeout))
+        .retry(veriscope::client::RetryPolicy {
+            max_retries: retries,
+            ..Default::default()
+        });
+    let client = match veriscope::client::BlockingClient::new(client) {
+        Ok(client) => client,
+        Err(err) => return emit(Err(err)),
+    };
+    let mut worst = 0;
+    for document in &documents {
+        let report = if document.starts_with("https://") || document.starts_with("http://") {
+            client.verify_document_url(document)
+        } else {
+            read_input(Path::new(document)).and_then(|bytes| client.verify_document(&bytes))
+        };
+        let answer =
+            report.map(|data| veriscope::to_json(&veriscope::model::ForgeryResponse { data }));
+        worst = worst.max(emit(answer));
+    }
+    worst
+}
+
 fn emit_check<T: serde::Serialize>(result: Result<T, Error>, valid: impl Fn(&T) -> bool) -> u8 {
     match result {
         Ok(value) => {
@@ -572,6 +636,7 @@ fn run(cli: Cli) -> u8 {
             emit(outcome)
         }
         Command::Webhook { action } => webhook_command(action),
+        Command::Remote { action } => remote_command(action),
         Command::Serve { config, listen } => {
             let outcome = (|| {
                 let mut config = veriscope_server::ServerConfig::load(&config)?;

@@ -482,3 +482,103 @@ fn serve_refuses_a_configuration_with_a_plain_key() {
     assert!(stdout(&output).contains("VALIDATION_ERROR"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A `veriscope serve` child process on a free loopback port, killed on drop.
+struct ServeProcess {
+    child: std::process::Child,
+    url: String,
+    dir: PathBuf,
+}
+
+impl ServeProcess {
+    fn start(key: &str) -> ServeProcess {
+        let dir = std::env::temp_dir().join(format!("veriscope-remote-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let hash = stdout(&veriscope(&["hash-key"], Some(key.as_bytes())));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = dir.join("serve.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "listen = \"127.0.0.1:{port}\"\ndatabase = \":memory:\"\nface_match = false\n\
+                 [[api_keys]]\nid = \"cli\"\nsha256 = \"{}\"\n",
+                hash.trim()
+            ),
+        )
+        .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_veriscope"))
+            .args(["serve", "--config", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        ServeProcess {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            dir,
+        }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn remote(url: &str, key: &str, documents: &[&str]) -> Output {
+    let mut args = vec!["remote", "verify", "--base-url", url, "--retries", "0"];
+    args.extend_from_slice(documents);
+    let output = Command::new(env!("CARGO_BIN_EXE_veriscope"))
+        .args(&args)
+        .env("VERISCOPE_API_KEY", key)
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains(key),
+        "the key never shows"
+    );
+    output
+}
+
+#[test]
+fn remote_verify_prints_the_apis_answer_per_document_and_exits_by_class() {
+    let key = "vsk_cli_remote_test";
+    let server = ServeProcess::start(key);
+    let card = fixtures().join("analyze/card.jpg");
+    let gif = fixtures().join("analyze/card-as-gif.gif");
+    let output = remote(
+        &server.url,
+        key,
+        &[card.to_str().unwrap(), gif.to_str().unwrap()],
+    );
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["data"]["documentType"], "id");
+    assert!(lines[0]["data"]["forgeryScore"].is_number());
+    assert_eq!(lines[1]["error"]["code"], "UNSUPPORTED_FORMAT");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the GIF is refused before sending"
+    );
+
+    let denied = remote(&server.url, "vsk_wrong", &[card.to_str().unwrap()]);
+    assert!(stdout(&denied).contains("UNAUTHORIZED"));
+    assert_eq!(denied.status.code(), Some(3));
+}

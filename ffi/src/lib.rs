@@ -1015,6 +1015,245 @@ pub unsafe extern "C" fn vs_face_match(
     })
 }
 
+/// A blocking client of the hosted APIs or of a `veriscope serve` (opaque).
+/// Create with `vs_client_new`, release with `vs_client_free`; one handle
+/// may be shared by threads. Each call checks its input locally first, then
+/// waits for the API, retrying rate limits and server failures.
+#[derive(Debug)]
+pub struct VsClient(veriscope::client::BlockingClient);
+
+/// Creates a client for `api_key`. `options_json`: NULL or `{"baseUrl",
+/// "verificationBaseUrl", "timeoutSeconds", "maxRetries", "limits"}`
+/// (base URL `https://veriscor.io` by default). An empty key or unusable URL
+/// is `VS_STATUS_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `api_key` NUL-terminated; `options_json` NULL or NUL-terminated; `out`
+/// valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_client_new(
+    api_key: *const c_char,
+    options_json: *const c_char,
+    out: *mut *mut VsClient,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, api_key) = unsafe {
+            (
+                out_arg(out, "out", ptr::null_mut())?,
+                text_arg(api_key, "api_key")?,
+            )
+        };
+        let options = if options_json.is_null() {
+            ""
+        } else {
+            // SAFETY: per this function's contract.
+            unsafe { text_arg(options_json, "options_json")? }
+        };
+        let builder = veriscope::client::Client::builder(api_key).options_json(options)?;
+        *out = Box::into_raw(Box::new(VsClient(veriscope::client::BlockingClient::new(
+            builder,
+        )?)));
+        Ok(())
+    })
+}
+
+/// Releases a client from `vs_client_new`; NULL is ignored.
+///
+/// # Safety
+/// `client` NULL or a pointer from `vs_client_new`, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_client_free(client: *mut VsClient) {
+    if !client.is_null() {
+        // SAFETY: per this function's contract, the pointer came from Box::into_raw.
+        drop(unsafe { Box::from_raw(client) });
+    }
+}
+
+/// The client behind a handle, or `INVALID_ARGUMENT` for NULL.
+///
+/// # Safety
+/// `client` NULL or from `vs_client_new`.
+unsafe fn client_arg<'a>(
+    client: *const VsClient,
+) -> Result<&'a veriscope::client::BlockingClient, Error> {
+    // SAFETY: per the caller's contract.
+    unsafe { client.as_ref() }
+        .map(|client| &client.0)
+        .ok_or_else(|| invalid_argument("argument `client` is NULL".into()))
+}
+
+/// Sends a document (JPEG, PNG or PDF bytes) to the forgery API;
+/// `*out_json` is its answer `{"data": {...}}`.
+///
+/// # Safety
+/// `client` from `vs_client_new`; `document` readable for `len` bytes (NULL
+/// with 0); `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_client_verify_document(
+    client: *const VsClient,
+    document: *const u8,
+    len: usize,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, client, document) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                client_arg(client)?,
+                bytes_arg(document, len, "document")?,
+            )
+        };
+        let data = client.verify_document(document)?;
+        give_json(out, veriscope::to_json(&ForgeryResponse { data }));
+        Ok(())
+    })
+}
+
+/// Asks the forgery API to fetch and analyse the document at an HTTPS URL;
+/// `*out_json` is its answer `{"data": {...}}`.
+///
+/// # Safety
+/// `client` from `vs_client_new`; `url` NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_client_verify_document_url(
+    client: *const VsClient,
+    url: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, client, url) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                client_arg(client)?,
+                text_arg(url, "url")?,
+            )
+        };
+        let data = client.verify_document_url(url)?;
+        give_json(out, veriscope::to_json(&ForgeryResponse { data }));
+        Ok(())
+    })
+}
+
+/// Uploads a file for a verification; `*out_json` is `{"path", ...}` (name
+/// the path in `input.files`). `file_name` may be NULL.
+///
+/// # Safety
+/// `client` from `vs_client_new`; `file` readable for `len` bytes;
+/// `file_name` NULL or NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_client_upload(
+    client: *const VsClient,
+    file: *const u8,
+    len: usize,
+    file_name: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, client, file) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                client_arg(client)?,
+                bytes_arg(file, len, "file")?,
+            )
+        };
+        let name = if file_name.is_null() {
+            None
+        } else {
+            // SAFETY: per this function's contract.
+            Some(unsafe { text_arg(file_name, "file_name")? })
+        };
+        give_json(out, veriscope::to_json(&client.upload(file, name)?));
+        Ok(())
+    })
+}
+
+/// Creates a verification from a create-verification body (checked locally
+/// first); `*out_json` is the verification, `IN_QUEUE`.
+///
+/// # Safety
+/// `client` from `vs_client_new`; `body_json` NUL-terminated; `out_json`
+/// valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_client_create_verification(
+    client: *const VsClient,
+    body_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, client, body) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                client_arg(client)?,
+                text_arg(body_json, "body_json")?,
+            )
+        };
+        let request = validate::check_create_verification(body, &Limits::default())?;
+        give_json(
+            out,
+            veriscope::to_json(&client.create_verification(&request)?),
+        );
+        Ok(())
+    })
+}
+
+/// Gets a verification; with `wait_seconds` > 0, polls until it is settled
+/// (`VS_STATUS_TIMEOUT` if it is still running after that long).
+/// `*out_json` is the verification.
+///
+/// # Safety
+/// `client` from `vs_client_new`; `id` NUL-terminated; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_client_get_verification(
+    client: *const VsClient,
+    id: *const c_char,
+    wait_seconds: f64,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, client, id) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                client_arg(client)?,
+                text_arg(id, "id")?,
+            )
+        };
+        let verification = match std::time::Duration::try_from_secs_f64(wait_seconds) {
+            Ok(deadline) if !deadline.is_zero() => client.wait(id, deadline)?,
+            _ => client.verification(id)?,
+        };
+        give_json(out, veriscope::to_json(&verification));
+        Ok(())
+    })
+}
+
+/// The verification services offered (`GET /services`'s data) as JSON.
+///
+/// # Safety
+/// `client` from `vs_client_new`; `out_json` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vs_client_services(
+    client: *const VsClient,
+    out_json: *mut *mut c_char,
+) -> VsStatus {
+    run(|| {
+        // SAFETY: per this function's contract.
+        let (out, client) = unsafe {
+            (
+                out_arg(out_json, "out_json", ptr::null_mut())?,
+                client_arg(client)?,
+            )
+        };
+        give_json(out, veriscope::to_json(&client.services()?));
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -540,6 +540,124 @@ impl FaceModels {
     }
 }
 
+/// A blocking client of the hosted APIs (or of a `veriscope serve`).
+/// Every call checks its input locally first and releases the GIL while it
+/// waits; share one instance between threads.
+#[pyclass(module = "veriscope._native", name = "Client", frozen)]
+struct Client {
+    inner: veriscope::client::BlockingClient,
+    limits: Limits,
+}
+
+#[pymethods]
+impl Client {
+    /// `Client(api_key, base_url=DEFAULT_BASE_URL, *, verification_base_url=None,
+    /// timeout=60.0, max_retries=3, limits=None)`.
+    #[new]
+    #[pyo3(signature = (api_key, base_url=None, *, verification_base_url=None, timeout=60.0, max_retries=3, limits=None))]
+    fn new(
+        py: Python<'_>,
+        api_key: String,
+        base_url: Option<String>,
+        verification_base_url: Option<String>,
+        timeout: f64,
+        max_retries: u32,
+        limits: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let limits = limits_arg(py, limits)?;
+        let timeout = std::time::Duration::try_from_secs_f64(timeout).map_err(|_| {
+            to_py_err(
+                py,
+                Error::new(
+                    ErrorCode::InvalidArgument,
+                    "timeout must be a positive number of seconds",
+                ),
+            )
+        })?;
+        let mut builder = veriscope::client::Client::builder(api_key)
+            .timeout(timeout)
+            .limits(limits.clone())
+            .retry(veriscope::client::RetryPolicy {
+                max_retries,
+                ..Default::default()
+            });
+        if let Some(url) = base_url {
+            builder = builder.base_url(url);
+        }
+        if let Some(url) = verification_base_url {
+            builder = builder.verification_base_url(url);
+        }
+        veriscope::client::BlockingClient::new(builder)
+            .map(|inner| Client { inner, limits })
+            .map_err(|err| to_py_err(py, err))
+    }
+
+    /// Forgery analysis of a document's bytes (multipart upload).
+    fn verify_document<'py>(
+        &self,
+        py: Python<'py>,
+        document: &[u8],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call(py, || self.inner.verify_document(document))
+    }
+
+    /// Forgery analysis of a base64 document (or data URL).
+    fn verify_document_base64<'py>(
+        &self,
+        py: Python<'py>,
+        document: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call(py, || self.inner.verify_document_base64(document))
+    }
+
+    /// Forgery analysis of a document the API fetches from an HTTPS URL.
+    fn verify_document_url<'py>(&self, py: Python<'py>, url: &str) -> PyResult<Bound<'py, PyAny>> {
+        call(py, || self.inner.verify_document_url(url))
+    }
+
+    /// The verification services offered (`GET /services`).
+    fn services<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        call(py, || self.inner.services())
+    }
+
+    /// Uploads a file; name the answer's `path` in `input.files`.
+    #[pyo3(signature = (file, file_name=None))]
+    fn upload<'py>(
+        &self,
+        py: Python<'py>,
+        file: &[u8],
+        file_name: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call(py, || self.inner.upload(file, file_name))
+    }
+
+    /// Creates a verification from a body (mapping or JSON text).
+    fn create_verification<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let text = json_text(py, body)?;
+        call(py, || {
+            let request = validate::check_create_verification(&text, &self.limits)?;
+            self.inner.create_verification(&request)
+        })
+    }
+
+    /// The verification `id` as it is now.
+    fn verification<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        call(py, || self.inner.verification(id))
+    }
+
+    /// Polls verification `id` until it is settled; DeadlineExceededError
+    /// after `timeout` seconds.
+    #[pyo3(signature = (id, timeout=300.0))]
+    fn wait<'py>(&self, py: Python<'py>, id: &str, timeout: f64) -> PyResult<Bound<'py, PyAny>> {
+        let deadline = std::time::Duration::try_from_secs_f64(timeout).unwrap_or_default();
+        call(py, || self.inner.wait(id, deadline))
+    }
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", veriscope::VERSION)?;
@@ -564,5 +682,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(check_nik, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
     module.add_class::<FaceModels>()?;
+    module.add_class::<Client>()?;
     Ok(())
 }

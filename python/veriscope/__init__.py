@@ -2,7 +2,8 @@
 
 Forgery analysis of ID documents, bills and statements (JPEG, PNG, PDF),
 MRZ and NIK checks, face match of a KTP portrait against a selfie,
-webhook verification, and request validation for the
+webhook verification, a client for the hosted APIs, and request
+validation for the
 forgery-analysis and verification APIs, with the same error codes and the
 same JSON as every other Veriscope door (Rust, C, WASM, CLI).
 
@@ -13,6 +14,7 @@ same JSON as every other Veriscope door (Rust, C, WASM, CLI).
 
 from ._native import (
     CapExceededError,
+    Client,
     FaceModels,
     FaceNotFoundError,
     NetworkError,
@@ -63,6 +65,7 @@ from . import webhooks
 __all__ = [
     "CapExceededError",
     "FaceModels",
+    "Client",
     "FaceNotFoundError",
     "NetworkError",
     "DeadlineExceededError",

@@ -265,3 +265,41 @@ class FaceModels:
         distance and flags; ``details=True`` adds both faces' observations.
         Raises FaceNotFoundError naming the image without a face.
         """
+
+class Client:
+    """A blocking client of the hosted APIs (or of a ``veriscope serve``).
+
+    Every call checks its input locally first (an input the API would refuse
+    raises without a request), releases the GIL while it waits, and retries
+    rate limits and server failures with backoff honouring ``Retry-After``.
+    Failures raise the API's error classes; NetworkError when the API cannot
+    be reached, DeadlineExceededError when a deadline passes. Never put an
+    API key in a browser.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: Optional[str] = None,
+        *,
+        verification_base_url: Optional[str] = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        limits: Optional[Union[Limits, str]] = None,
+    ) -> None: ...
+    def verify_document(self, document: bytes) -> ForgeryReport:
+        """Forgery analysis of a document's bytes (multipart upload)."""
+    def verify_document_base64(self, document: str) -> ForgeryReport:
+        """Forgery analysis of a base64 document or data URL."""
+    def verify_document_url(self, url: str) -> ForgeryReport:
+        """Forgery analysis of a document the API fetches from an HTTPS URL."""
+    def services(self) -> list[dict[str, Any]]:
+        """The verification services offered (``GET /services``)."""
+    def upload(self, file: bytes, file_name: Optional[str] = None) -> dict[str, Any]:
+        """Uploads a file; name the answer's ``path`` in ``input.files``."""
+    def create_verification(self, body: JsonBody) -> dict[str, Any]:
+        """Creates a verification; it comes back ``IN_QUEUE``."""
+    def verification(self, id: str) -> dict[str, Any]:
+        """The verification as it is now."""
+    def wait(self, id: str, timeout: float = 300.0) -> dict[str, Any]:
+        """Polls until the verification is settled (terminal or NEED_REVIEW)."""

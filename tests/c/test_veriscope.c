@@ -496,9 +496,76 @@ static void test_threads(void) {
     vs_limits_free(limits);
 }
 
+/* The value of "key":"..." in a JSON text (first occurrence), copied into buf. */
+static const char *json_string(const char *json, const char *key, char *buf, size_t size) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *start = json ? strstr(json, pattern) : NULL;
+    if (!start) return NULL;
+    start += strlen(pattern);
+    const char *end = strchr(start, '"');
+    if (!end || (size_t)(end - start) >= size) return NULL;
+    memcpy(buf, start, (size_t)(end - start));
+    buf[end - start] = '\0';
+    return buf;
+}
+
+static void test_client(void) {
+    VsClient *client = NULL;
+    char *out = NULL;
+    CHECK(vs_client_new("", NULL, &client) == VS_STATUS_INVALID_ARGUMENT && client == NULL, "empty key");
+    CHECK(vs_client_new("vsk", "{\"baseUrl\": \"not a url\"}", &client) == VS_STATUS_INVALID_ARGUMENT, "bad url");
+    /* Port 9 is closed: local checks answer first, then the network fails. */
+    CHECK(vs_client_new("vsk_c", "{\"baseUrl\": \"http://127.0.0.1:9\", \"maxRetries\": 0}", &client) == VS_STATUS_OK,
+          "%s", vs_last_error_message());
+    CHECK(vs_client_verify_document(client, (const uint8_t *)"GIF89a....", 10, &out) == VS_STATUS_UNSUPPORTED_FORMAT,
+          "a GIF is refused before sending");
+    CHECK(vs_client_create_verification(client, "{\"service_id\": \"KTP_SELFIE\", \"input\": {}}", &out) ==
+              VS_STATUS_VALIDATION_ERROR, "an incomplete body is refused before sending");
+    CHECK(vs_client_services(client, &out) == VS_STATUS_NETWORK_ERROR && out == NULL, "%s", vs_last_error_message());
+    CHECK(vs_client_services(NULL, &out) == VS_STATUS_INVALID_ARGUMENT, "NULL client");
+    vs_client_free(client);
+    vs_client_free(NULL);
+
+    const char *url = getenv("VS_TEST_SERVER_URL"), *key = getenv("VS_TEST_API_KEY");
+    if (!url || !key) {
+        printf("client: VS_TEST_SERVER_URL/VS_TEST_API_KEY unset, no round trip against veriscope serve\n");
+        return;
+    }
+    char options[256];
+    snprintf(options, sizeof options, "{\"baseUrl\": \"%s\"}", url);
+    client = NULL;
+    CHECK(vs_client_new(key, options, &client) == VS_STATUS_OK, "%s", vs_last_error_message());
+    size_t len = 0;
+    char *card = read_fixture("analyze/card.jpg", &len);
+    CHECK(vs_client_verify_document(client, (const uint8_t *)card, len, &out) == VS_STATUS_OK, "%s", vs_last_error_message());
+    CHECK(out && strstr(out, "\"documentType\":\"id\"") && strstr(out, "\"forgeryScore\":"), "%s", out ? out : "(null)");
+    vs_string_free(out);
+    out = NULL;
+    char path[256], id[128], body[512];
+    CHECK(vs_client_upload(client, (const uint8_t *)card, len, "card.jpg", &out) == VS_STATUS_OK, "%s", vs_last_error_message());
+    CHECK(json_string(out, "path", path, sizeof path) != NULL, "%s", out ? out : "(null)");
+    vs_string_free(out);
+    out = NULL;
+    snprintf(body, sizeof body,
+             "{\"service_id\": \"DOCUMENT_FORGERY\", \"input\": {\"files\": {\"document\": [\"%s\"]}}}", path);
+    CHECK(vs_client_create_verification(client, body, &out) == VS_STATUS_OK, "%s", vs_last_error_message());
+    CHECK(json_string(out, "id", id, sizeof id) != NULL && strstr(out, "\"status\":\"IN_QUEUE\""), "%s", out ? out : "(null)");
+    vs_string_free(out);
+    out = NULL;
+    CHECK(vs_client_get_verification(client, id, 60.0, &out) == VS_STATUS_OK, "%s", vs_last_error_message());
+    CHECK(out && (strstr(out, "\"status\":\"COMPLETED\"") || strstr(out, "\"status\":\"FRAUD_DETECTED\"")),
+          "%s", out ? out : "(null)");
+    vs_string_free(out);
+    out = NULL;
+    CHECK(vs_client_get_verification(client, "no-such-verification", 0, &out) == VS_STATUS_NOT_FOUND, "missing id");
+    free(card);
+    vs_client_free(client);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s fixtures|api|arguments|threads|webhooks|mrz|face FIXTURES_DIR\n", argv[0]);
+        fprintf(stderr, "usage: %s fixtures|api|arguments|threads|webhooks|mrz|face|client FIXTURES_DIR\n", argv[0]);
         return 2;
     }
     fixtures_dir = argv[2];
@@ -509,6 +576,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "webhooks") == 0) test_webhooks();
     else if (strcmp(argv[1], "mrz") == 0) test_mrz();
     else if (strcmp(argv[1], "face") == 0) test_face();
+    else if (strcmp(argv[1], "client") == 0) test_client();
     else {
         fprintf(stderr, "unknown group %s\n", argv[1]);
         return 2;

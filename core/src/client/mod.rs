@@ -117,6 +117,53 @@ impl ClientBuilder {
         self
     }
 
+    /// Applies options given as JSON (the C door takes them so):
+    /// `{"baseUrl", "verificationBaseUrl", "timeoutSeconds", "maxRetries",
+    /// "limits"}`, camelCase or snake_case, each optional. An unknown key or a
+    /// wrong type is `INVALID_ARGUMENT`; empty text changes nothing.
+    pub fn options_json(mut self, text: &str) -> Result<Self> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct Options {
+            #[serde(alias = "base_url")]
+            base_url: Option<String>,
+            #[serde(alias = "verification_base_url")]
+            verification_base_url: Option<String>,
+            #[serde(alias = "timeout_seconds")]
+            timeout_seconds: Option<f64>,
+            #[serde(alias = "max_retries")]
+            max_retries: Option<u32>,
+            limits: Option<Limits>,
+        }
+        if text.trim().is_empty() {
+            return Ok(self);
+        }
+        let invalid = |reason: String| Error::new(ErrorCode::InvalidArgument, reason);
+        let options: Options = serde_json::from_str(text)
+            .map_err(|error| invalid(format!("invalid client options: {error}")))?;
+        if let Some(url) = options.base_url {
+            self.base_url = url;
+        }
+        if let Some(url) = options.verification_base_url {
+            self.verification_base_url = Some(url);
+        }
+        if let Some(seconds) = options.timeout_seconds {
+            self.timeout = Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|timeout| !timeout.is_zero())
+                .ok_or_else(|| {
+                    invalid(format!("timeoutSeconds {seconds} is not a positive number"))
+                })?;
+        }
+        if let Some(retries) = options.max_retries {
+            self.retry.max_retries = retries;
+        }
+        if let Some(limits) = options.limits {
+            self.limits = limits;
+        }
+        Ok(self)
+    }
+
     /// The client; `INVALID_ARGUMENT` for an empty key or an unusable URL.
     pub fn build(self) -> Result<Client> {
         let key = self.api_key.trim();
@@ -470,6 +517,23 @@ async fn read_error(response: reqwest::Response) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_json_sets_what_it_names_and_refuses_the_unknown() {
+        let builder = ClientBuilder::new("vsk")
+            .options_json(
+                r#"{"baseUrl": "http://127.0.0.1:8080", "timeout_seconds": 2.5, "maxRetries": 0}"#,
+            )
+            .unwrap();
+        assert_eq!(builder.base_url, "http://127.0.0.1:8080");
+        assert_eq!(builder.timeout, Duration::from_millis(2500));
+        assert_eq!(builder.retry.max_retries, 0);
+        for bad in [r#"{"baseURL": "x"}"#, r#"{"timeoutSeconds": -1}"#, "[1]"] {
+            let error = ClientBuilder::new("vsk").options_json(bad).unwrap_err();
+            assert_eq!(error.code(), ErrorCode::InvalidArgument, "{bad}");
+        }
+        assert!(ClientBuilder::new("vsk").options_json("").is_ok());
+    }
 
     #[test]
     fn the_builder_refuses_unusable_keys_and_urls() {
