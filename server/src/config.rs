@@ -245,6 +245,18 @@ mod tests {
     }
 
     #[test]
+    fn the_example_configuration_parses_and_states_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/serve.toml");
+        let config = ServerConfig::load(&path).unwrap();
+        let defaults = ServerConfig::from_toml("").unwrap();
+        assert_eq!(config.database, defaults.database);
+        assert_eq!(config.rate_limit.burst, defaults.rate_limit.burst);
+        assert_eq!(config.webhooks.max_attempts, defaults.webhooks.max_attempts);
+        assert_eq!(config.limits, defaults.limits);
+        assert_eq!(config.api_keys[0].sha256, hash_api_key("vsk_demo_key"));
+    }
+
+    #[test]
     fn a_plain_key_or_unknown_field_is_refused() {
         let plain = "[[api_keys]]\nid = \"a\"\nsha256 = \"vsk_live_123\"\n";
         assert_eq!(

@@ -271,13 +271,8 @@ impl Client {
         let url = self.endpoint(&self.base, "api/v1/verify")?;
         let file_name = format!("document.{}", info.format.as_str());
         self.send(Replay::Safe, || {
-            let part = reqwest::multipart::Part::bytes(document.to_vec())
-                .file_name(file_name.clone())
-                .mime_str(info.media_type)
-                .unwrap_or_else(|_| reqwest::multipart::Part::bytes(document.to_vec()));
-            self.http
-                .post(url.clone())
-                .multipart(reqwest::multipart::Form::new().part("document", part))
+            let form = file_form("document", document, &file_name, info.media_type);
+            self.http.post(url.clone()).multipart(form)
         })
         .await
     }
@@ -319,13 +314,8 @@ impl Client {
             .map(str::to_owned)
             .unwrap_or_else(|| format!("upload.{}", info.format.as_str()));
         self.send(Replay::OnlyIfNotSent, || {
-            let part = reqwest::multipart::Part::bytes(file.to_vec())
-                .file_name(name.clone())
-                .mime_str(info.media_type)
-                .unwrap_or_else(|_| reqwest::multipart::Part::bytes(file.to_vec()));
-            self.http
-                .post(url.clone())
-                .multipart(reqwest::multipart::Form::new().part("file", part))
+            let form = file_form("file", file, &name, info.media_type);
+            self.http.post(url.clone()).multipart(form)
         })
         .await
     }
@@ -449,6 +439,23 @@ impl Client {
             }
         }
     }
+}
+
+/// A multipart body of one file `field` (a fresh one per attempt: a form
+/// cannot be sent twice).
+fn file_form(
+    field: &'static str,
+    bytes: &[u8],
+    file_name: &str,
+    media_type: &str,
+) -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_owned());
+    // The media type is one of the sniffed formats' own, always valid.
+    let part = match part.mime_str(media_type) {
+        Ok(typed) => typed,
+        Err(_) => reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_owned()),
+    };
+    reqwest::multipart::Form::new().part(field, part)
 }
 
 fn network_error(failure: &reqwest::Error) -> Error {
