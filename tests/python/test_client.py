@@ -104,3 +104,38 @@ def test_a_wrong_key_or_bad_arguments_raise_typed_errors(server: str) -> None:
         veriscope.Client("", server)
     with pytest.raises(veriscope.InvalidArgumentError):
         veriscope.Client(KEY, "not a url")
+
+
+def test_waiting_releases_the_gil_and_times_out_with_the_deadline_error() -> None:
+    """A stub served by a Python thread of this process answers IN_PROGRESS
+    forever: it can only answer while the client's wait has let go of the GIL."""
+    import http.server
+    import threading
+
+    served = []
+
+    class Stub(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            served.append(self.path)
+            body = b'{"data": {"id": "v1", "status": "IN_PROGRESS"}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    stub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+    thread = threading.Thread(target=stub.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = veriscope.Client(KEY, f"http://127.0.0.1:{stub.server_address[1]}")
+        with pytest.raises(veriscope.DeadlineExceededError) as caught:
+            client.wait("v1", timeout=1.0)
+        assert caught.value.code == "TIMEOUT"
+        assert "IN_PROGRESS" in caught.value.message
+        assert len(served) >= 2 and served[0] == "/verifications/v1"
+    finally:
+        stub.shutdown()
