@@ -40,12 +40,14 @@ fn block_step(a: u8, b: u8, c: u8, d: u8) -> i32 {
 
 fn cell_phases(pixels: &[u8], width: usize, x0: usize, y0: usize, w: usize, h: usize) -> Phases {
     let height = pixels.len() / width;
-    let (mut horizontal, mut vertical) = ([0f64; 8], [0f64; 8]);
+    // Integer sums (exact, and several times faster than adding floats
+    // pixel by pixel); the phases are whole numbers either way.
+    let (mut horizontal, mut vertical) = ([0i64; 8], [0i64; 8]);
     for y in y0..y0 + h {
         let line = &pixels[y * width..(y + 1) * width];
         for x in x0.max(2)..(x0 + w).min(width - 1) {
             let value = block_step(line[x - 2], line[x - 1], line[x], line[x + 1]);
-            horizontal[x % 8] += f64::from(value);
+            horizontal[x % 8] += i64::from(value);
         }
         if y >= 2 && y + 1 < height {
             let row = |dy: isize| &pixels[(y as isize + dy) as usize * width..][..width];
@@ -53,10 +55,13 @@ fn cell_phases(pixels: &[u8], width: usize, x0: usize, y0: usize, w: usize, h: u
             let sum: i32 = (x0..x0 + w)
                 .map(|x| block_step(a[x], b[x], c[x], d[x]))
                 .sum();
-            vertical[y % 8] += f64::from(sum);
+            vertical[y % 8] += i64::from(sum);
         }
     }
-    (horizontal, vertical)
+    (
+        horizontal.map(|sum| sum as f64),
+        vertical.map(|sum| sum as f64),
+    )
 }
 
 /// The strongest phase and how much it beats the mean of the others,
