@@ -1172,7 +1172,8 @@ pub unsafe extern "C" fn vs_client_upload(
 }
 
 /// Creates a verification from a create-verification body (checked locally
-/// first); `*out_json` is the verification, `IN_QUEUE`.
+/// first, with the client's limits); `*out_json` is the verification,
+/// `IN_QUEUE`.
 ///
 /// # Safety
 /// `client` from `vs_client_new`; `body_json` NUL-terminated; `out_json`
@@ -1192,10 +1193,9 @@ pub unsafe extern "C" fn vs_client_create_verification(
                 text_arg(body_json, "body_json")?,
             )
         };
-        let request = validate::check_create_verification(body, &Limits::default())?;
         give_json(
             out,
-            veriscope::to_json(&client.create_verification(&request)?),
+            veriscope::to_json(&client.create_verification_json(body)?),
         );
         Ok(())
     })

@@ -546,7 +546,6 @@ impl FaceModels {
 #[pyclass(module = "veriscope._native", name = "Client", frozen)]
 struct Client {
     inner: veriscope::client::BlockingClient,
-    limits: Limits,
 }
 
 #[pymethods]
@@ -576,7 +575,7 @@ impl Client {
         })?;
         let mut builder = veriscope::client::Client::builder(api_key)
             .timeout(timeout)
-            .limits(limits.clone())
+            .limits(limits)
             .retry(veriscope::client::RetryPolicy {
                 max_retries,
                 ..Default::default()
@@ -588,7 +587,7 @@ impl Client {
             builder = builder.verification_base_url(url);
         }
         veriscope::client::BlockingClient::new(builder)
-            .map(|inner| Client { inner, limits })
+            .map(|inner| Client { inner })
             .map_err(|err| to_py_err(py, err))
     }
 
@@ -638,10 +637,7 @@ impl Client {
         body: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let text = json_text(py, body)?;
-        call(py, || {
-            let request = validate::check_create_verification(&text, &self.limits)?;
-            self.inner.create_verification(&request)
-        })
+        call(py, || self.inner.create_verification_json(&text))
     }
 
     /// The verification `id` as it is now.

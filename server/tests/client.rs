@@ -81,6 +81,30 @@ async fn inputs_the_server_would_refuse_fail_locally_without_a_request() {
         fields.contains(&"webhook_url") && fields.contains(&"input.files.ktp_file"),
         "{fields:?}"
     );
+    let from_json = client
+        .create_verification_json(r#"{"service_id": "KTP_SELFIE", "input": {}}"#)
+        .await
+        .unwrap_err();
+    assert_eq!(from_json.details()[0].field, "input.files.ktp_file");
+    // A JSON body is checked with the client's own limits: with loopback
+    // webhooks allowed it passes and goes out (to the closed port).
+    let development = builder("http://127.0.0.1:9")
+        .retry(RetryPolicy::none())
+        .limits(veriscope::Limits {
+            allow_loopback_webhooks: true,
+            ..veriscope::Limits::default()
+        })
+        .build()
+        .unwrap();
+    let body = r#"{"service_id": "DOCUMENT_FORGERY", "input": {"files": {"document": ["/uploads/a.jpeg"]}},
+                   "webhook_url": "http://127.0.0.1:9/hook"}"#;
+    let refused = client.create_verification_json(body).await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::ValidationError);
+    let sent = development
+        .create_verification_json(body)
+        .await
+        .unwrap_err();
+    assert_eq!(sent.code(), ErrorCode::NetworkError, "{sent}");
     // And with a reachable-looking but closed address, the failure is the network's.
     let error = client.services().await.unwrap_err();
     assert_eq!(error.code(), ErrorCode::NetworkError, "{error}");

@@ -83,6 +83,11 @@ impl BlockingClient {
         self.run(self.client.create_verification(request))
     }
 
+    /// See [`Client::create_verification_json`].
+    pub fn create_verification_json(&self, body: &str) -> Result<Verification> {
+        self.run(self.client.create_verification_json(body))
+    }
+
     /// See [`Client::verification`].
     pub fn verification(&self, id: &str) -> Result<Verification> {
         self.run(self.client.verification(id))
