@@ -431,7 +431,8 @@ enum VsStatus vs_client_upload(const struct VsClient *client,
                                char **out_json);
 
 // Creates a verification from a create-verification body (checked locally
-// first); `*out_json` is the verification, `IN_QUEUE`.
+// first, with the client's limits); `*out_json` is the verification,
+// `IN_QUEUE`.
 //
 // # Safety
 // `client` from `vs_client_new`; `body_json` NUL-terminated; `out_json`
