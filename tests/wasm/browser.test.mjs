@@ -47,6 +47,9 @@ test("the demo page analyses a picked file in the browser", { timeout: 120_000 }
     const errors = [];
     page.on("pageerror", (err) => errors.push(String(err)));
     await page.goto(`${url}/examples/js/precheck.html`);
+    // The page listens only once its WASM has loaded; a file picked before
+    // then would go unnoticed.
+    await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 60_000 });
     await page.setInputFiles("#file", path.join(root, "tests/fixtures/analyze/card-spliced.jpg"));
     await page.waitForFunction(() => document.getElementById("forgery").textContent !== "", null, {
       timeout: 60_000,
@@ -78,6 +81,9 @@ test("the demo page compares a KTP photo with a selfie in the browser", {
     const errors = [];
     page.on("pageerror", (err) => errors.push(String(err)));
     await page.goto(`${url}/examples/js/precheck.html`);
+    // The page listens only once its WASM has loaded; a file picked before
+    // then would go unnoticed.
+    await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 60_000 });
     await page.setInputFiles("#id-card", path.join(faceData, "ktp-obama.jpg"));
     await page.setInputFiles("#selfie", path.join(faceData, "obama2.png"));
     await page.waitForFunction(() => /person|_/.test(document.getElementById("face").textContent), null, {
