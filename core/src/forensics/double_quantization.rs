@@ -73,64 +73,84 @@ pub struct DoubleQuantization {
     pub map: HeatMap,
 }
 
-/// Nonzero low-frequency coefficients of one cell: `(position index,
-/// magnitude)` pairs.
-type CellVotes = Vec<(u8, u8)>;
+/// Magnitudes of the nonzero low-frequency coefficients, per examined
+/// position (index into [`POSITIONS`]) and cell.
+type Magnitudes = Vec<Vec<Vec<u8>>>;
 
-fn cell_votes(plane: &DctPlane, columns: usize, rows: usize) -> Vec<CellVotes> {
-    let mut cells = vec![CellVotes::new(); columns * rows];
+fn magnitudes(plane: &DctPlane, columns: usize, rows: usize) -> Magnitudes {
+    let mut found = vec![vec![Vec::new(); columns * rows]; POSITIONS.count()];
     for by in 0..rows * CELL_BLOCKS {
         for bx in 0..columns * CELL_BLOCKS {
             let block = plane.block(bx, by);
-            let cell = &mut cells[(by / CELL_BLOCKS) * columns + bx / CELL_BLOCKS];
+            let cell = (by / CELL_BLOCKS) * columns + bx / CELL_BLOCKS;
             for (index, zigzag) in POSITIONS.enumerate() {
                 let magnitude = block[ZIGZAG_TO_NATURAL[zigzag]].unsigned_abs() as usize;
                 if magnitude != 0 && magnitude <= MAX_MAGNITUDE {
-                    cell.push((index as u8, magnitude as u8));
+                    found[index][cell].push(magnitude as u8);
                 }
             }
         }
     }
-    cells
+    found
 }
 
-/// Per position and magnitude, the log-likelihood ratio of the value under
-/// double compression with first steps `first` against single compression;
-/// `None` where `first` leaves no gaps.
-fn vote_table(first: &[u16; 64], second: &[u16; 64]) -> Vec<Option<Vec<f64>>> {
-    POSITIONS
-        .map(|zigzag| {
-            let natural = ZIGZAG_TO_NATURAL[zigzag];
-            let (q1, q2) = (f64::from(first[natural]), f64::from(second[natural]));
-            if q1 <= q2 {
-                return None;
-            }
-            let fits: Vec<bool> = (0..=MAX_MAGNITUDE)
-                .map(|k| {
-                    let value = k as f64 * q2;
-                    let nearest = (value / q1).round() * q1;
-                    (value - nearest).abs() <= q2 / 2.0 + ROUNDING_SLACK
-                })
-                .collect();
-            // The chance of a fit for a single-compressed coefficient, whose
-            // magnitudes fall off roughly geometrically.
-            let (mut hit, mut total) = (0.0, 0.0);
-            for (k, &fit) in fits.iter().enumerate().skip(1) {
-                let weight = 0.8f64.powi(k as i32);
-                total += weight;
-                if fit {
-                    hit += weight;
-                }
-            }
-            let chance = hit / total;
-            if chance > MAX_CHANCE_FIT {
-                return None;
-            }
-            let on = (FIT_IF_DOUBLE / chance).ln();
-            let off = ((1.0 - FIT_IF_DOUBLE) / (1.0 - chance)).ln();
-            Some(fits.iter().map(|&fit| if fit { on } else { off }).collect())
+/// Per magnitude, the log-likelihood ratio of a coefficient's value under
+/// double compression with first step `q1` and second step `q2` against
+/// single compression; `None` where `q1` leaves no gaps.
+fn lattice_votes(q1: f64, q2: f64) -> Option<Vec<f64>> {
+    if q1 <= q2 {
+        return None;
+    }
+    let fits: Vec<bool> = (0..=MAX_MAGNITUDE)
+        .map(|k| {
+            let value = k as f64 * q2;
+            let nearest = (value / q1).round() * q1;
+            (value - nearest).abs() <= q2 / 2.0 + ROUNDING_SLACK
         })
-        .collect()
+        .collect();
+    // The chance of a fit for a single-compressed coefficient, whose
+    // magnitudes fall off roughly geometrically.
+    let (mut hit, mut total) = (0.0, 0.0);
+    for (k, &fit) in fits.iter().enumerate().skip(1) {
+        let weight = 0.8f64.powi(k as i32);
+        total += weight;
+        if fit {
+            hit += weight;
+        }
+    }
+    let chance = hit / total;
+    if chance > MAX_CHANCE_FIT {
+        return None;
+    }
+    let on = (FIT_IF_DOUBLE / chance).ln();
+    let off = ((1.0 - FIT_IF_DOUBLE) / (1.0 - chance)).ln();
+    Some(fits.iter().map(|&fit| if fit { on } else { off }).collect())
+}
+
+/// Per cell, the evidence of one position's coefficients for a first step,
+/// computed once per distinct step: neighbouring first qualities share most
+/// steps, so the search over qualities adds these up instead of revisiting
+/// every coefficient.
+#[derive(Default)]
+struct PositionEvidence {
+    by_step: std::collections::HashMap<u16, Option<Vec<f64>>>,
+}
+
+impl PositionEvidence {
+    fn get(&mut self, q1: u16, q2: u16, magnitudes: &[Vec<u8>]) -> Option<&[f64]> {
+        self.by_step
+            .entry(q1)
+            .or_insert_with(|| {
+                let votes = lattice_votes(f64::from(q1), f64::from(q2))?;
+                Some(
+                    magnitudes
+                        .iter()
+                        .map(|cell| cell.iter().map(|&m| votes[usize::from(m)]).sum())
+                        .collect(),
+                )
+            })
+            .as_deref()
+    }
 }
 
 /// Looks for a region whose double-quantisation evidence differs from the
@@ -150,32 +170,28 @@ pub fn find_double_quantization(plane: &DctPlane) -> DoubleQuantization {
             values: vec![0.0; columns * rows],
         },
     };
-    let votes = cell_votes(plane, columns, rows);
+    let magnitudes = magnitudes(plane, columns, rows);
+    let mut positions: Vec<PositionEvidence> = (0..magnitudes.len())
+        .map(|_| PositionEvidence::default())
+        .collect();
     // Per first quality, the evidence of each cell.
     let mut candidates: Vec<(u8, Vec<f64>)> = Vec::new();
     for quality in FIRST_QUALITIES {
         let zigzag = libjpeg_luminance_table(quality);
-        let mut first = [0u16; 64];
-        for (position, &value) in zigzag.iter().enumerate() {
-            first[ZIGZAG_TO_NATURAL[position]] = value;
+        let mut evidence: Option<Vec<f64>> = None;
+        for (index, position) in POSITIONS.enumerate() {
+            let natural = ZIGZAG_TO_NATURAL[position];
+            let (q1, q2) = (zigzag[position], plane.quantization[natural]);
+            if let Some(part) = positions[index].get(q1, q2, &magnitudes[index]) {
+                let sum = evidence.get_or_insert_with(|| vec![0.0; columns * rows]);
+                for (total, value) in sum.iter_mut().zip(part) {
+                    *total += value;
+                }
+            }
         }
-        let table = vote_table(&first, &plane.quantization);
-        if table.iter().all(Option::is_none) {
-            continue;
+        if let Some(evidence) = evidence {
+            candidates.push((quality, evidence));
         }
-        let evidence = votes
-            .iter()
-            .map(|cell| {
-                cell.iter()
-                    .filter_map(|&(index, magnitude)| {
-                        table[usize::from(index)]
-                            .as_ref()
-                            .map(|llr| llr[usize::from(magnitude)])
-                    })
-                    .sum()
-            })
-            .collect();
-        candidates.push((quality, evidence));
     }
     let double_share = |evidence: &[f64]| {
         let measured = evidence.iter().filter(|e| e.abs() >= CELL_EVIDENCE).count();

@@ -3,12 +3,13 @@
 //! — strong, isolated peaks in the spectrum away from its axes.
 //!
 //! The central square of the image (256 or 512 pixels, Hann-windowed) is
-//! transformed with `rustfft`; each frequency's log magnitude is compared
+//! transformed with `realfft` and `rustfft` (upper half-plane only); each frequency's log magnitude is compared
 //! with the median at its radius. Axes (page edges, text lines) and the
 //! harmonics of the 8-pixel JPEG grid are excluded; the statistic is the
 //! mean excess of the four strongest remaining peaks.
 
 use image::GrayImage;
+use realfft::RealFftPlanner;
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex32;
 
@@ -17,15 +18,15 @@ use super::Signal;
 /// Mean log-excess of the strongest peaks above which the flag is raised.
 const FLAG_EXCESS: f64 = 4.5;
 
-/// `to` = the transpose of the `n` x `n` matrix `from`, by 16 x 16 tiles
-/// (cache-friendly).
-fn transpose(from: &[Complex32], to: &mut [Complex32], n: usize) {
+/// `to` = the transpose of the `rows` x `columns` matrix `from`, by 16 x 16
+/// tiles (cache-friendly).
+fn transpose<T: Copy>(from: &[T], to: &mut [T], rows: usize, columns: usize) {
     const TILE: usize = 16;
-    for top in (0..n).step_by(TILE) {
-        for left in (0..n).step_by(TILE) {
-            for y in top..(top + TILE).min(n) {
-                for x in left..(left + TILE).min(n) {
-                    to[x * n + y] = from[y * n + x];
+    for top in (0..rows).step_by(TILE) {
+        for left in (0..columns).step_by(TILE) {
+            for y in top..(top + TILE).min(rows) {
+                for x in left..(left + TILE).min(columns) {
+                    to[x * rows + y] = from[y * columns + x];
                 }
             }
         }
@@ -58,22 +59,35 @@ pub fn moire_excess(gray: &GrayImage) -> Option<f64> {
         }
     }
     mean /= (n * n) as f32;
-    let mut data: Vec<Complex32> = Vec::with_capacity(n * n);
+    let mut windowed: Vec<f32> = Vec::with_capacity(n * n);
     for y in 0..n {
         for x in 0..n {
             let value = f32::from(gray.as_raw()[(y0 + y) * width + x0 + x]) - mean;
-            data.push(Complex32::new(value * window[x] * window[y], 0.0));
+            windowed.push(value * window[x] * window[y]);
         }
     }
-    // Rows, then columns: every row transform in one call, the spectrum
-    // transposed so the columns are rows too, transformed in one call, and
-    // transposed back (the same transforms, without a copy per column).
-    let fft = FftPlanner::<f32>::new().plan_fft_forward(n);
-    fft.process(&mut data);
-    let mut transposed = vec![Complex32::new(0.0, 0.0); n * n];
-    transpose(&data, &mut transposed, n);
-    fft.process(&mut transposed);
-    transpose(&transposed, &mut data, n);
+    // Only the upper half-plane (vertical frequencies 0..=n/2) is read, and
+    // the input is real: a real transform down each column gives exactly
+    // those rows of the spectrum, then a complex transform along each of
+    // them. Columns are transformed as rows of the transposed image.
+    let rows = n / 2 + 1;
+    let mut columns = vec![0f32; n * n];
+    transpose(&windowed, &mut columns, n, n);
+    let real = RealFftPlanner::<f32>::new().plan_fft_forward(n);
+    let mut scratch = real.make_scratch_vec();
+    let mut half_columns = vec![Complex32::new(0.0, 0.0); n * rows];
+    for (input, output) in columns
+        .chunks_exact_mut(n)
+        .zip(half_columns.chunks_exact_mut(rows))
+    {
+        // The length is the plan's by construction; a failure is impossible.
+        let _ = real.process_with_scratch(input, output, &mut scratch);
+    }
+    let mut data = vec![Complex32::new(0.0, 0.0); rows * n];
+    transpose(&half_columns, &mut data, n, rows);
+    FftPlanner::<f32>::new()
+        .plan_fft_forward(n)
+        .process(&mut data);
     // Log magnitudes of the upper half-plane, grouped by integer radius.
     let half = n as i64 / 2;
     let mut by_radius: Vec<Vec<f32>> = vec![Vec::new(); half as usize + 1];
