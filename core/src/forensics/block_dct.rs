@@ -44,9 +44,31 @@ pub fn forward_dct(pixels: &[u8], width: usize, x0: usize, y0: usize) -> [f32; 6
     out
 }
 
+/// `x.round()` (halves away from zero), exactly, for |x| < 2^23, without
+/// the libm call `round` compiles to on baseline x86-64 (which cannot be
+/// vectorised): truncation is one instruction and `x - trunc(x)` is exact.
+#[inline]
+pub fn round_half_away(x: f32) -> f32 {
+    let whole = x as i32 as f32;
+    let fraction = x - whole;
+    whole + f32::from(u8::from(fraction >= 0.5)) - f32::from(u8::from(fraction <= -0.5))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounding_matches_the_standard_library() {
+        let mut x = -3000.0f32;
+        while x < 3000.0 {
+            assert_eq!(round_half_away(x), x.round(), "{x}");
+            x += 0.0625 + x.abs() * 1e-5;
+        }
+        for x in [0.5f32, -0.5, 1.5, -2.5, 0.49999997, -0.49999997, 8388607.5, 0.0, -0.0] {
+            assert_eq!(round_half_away(x), x.round(), "{x}");
+        }
+    }
 
     #[test]
     fn a_flat_block_has_only_a_dc_term_and_energy_is_preserved() {

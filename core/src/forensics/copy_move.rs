@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use image::GrayImage;
 
 use super::Signal;
+use super::block_dct::round_half_away;
 
 /// Block side and sub-block side.
 const BLOCK: usize = 12;
@@ -148,8 +149,8 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
                 *value -= mean;
             }
             let key = (
-                (descriptor[0] / KEY_BIN).round() as i16,
-                (descriptor[5] / KEY_BIN).round() as i16,
+                round_half_away(descriptor[0] / KEY_BIN) as i16,
+                round_half_away(descriptor[5] / KEY_BIN) as i16,
             );
             order.push(sort_key(key, descriptor[10], features.len() as u32));
             features.push(descriptor);

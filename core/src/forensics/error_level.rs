@@ -14,7 +14,7 @@
 use image::GrayImage;
 
 use super::Signal;
-use super::block_dct::forward_dct;
+use super::block_dct::{forward_dct, round_half_away};
 use super::cells::{CellValues, Outliers, Tail};
 use crate::media::{ZIGZAG_TO_NATURAL, libjpeg_luminance_table};
 
@@ -50,7 +50,7 @@ pub fn error_level_cells(gray: &GrayImage, origin: (usize, usize)) -> CellValues
                     let dct = forward_dct(gray.as_raw(), width, x0, y0);
                     for k in 1..64 {
                         let (c, q) = (dct[k], table[k]);
-                        let residue = c - q * (c / q).round();
+                        let residue = c - q * round_half_away(c / q);
                         error += f64::from(residue * residue);
                         expected += f64::from((c * c).min(q * q / 12.0));
                     }
