@@ -241,9 +241,11 @@ fn components(image: &GrayImage) -> Vec<Component> {
             let sum = integral[y1 * (w + 1) + x1] + integral[y0 * (w + 1) + x0]
                 - integral[y0 * (w + 1) + x1]
                 - integral[y1 * (w + 1) + x0];
-            let mean = sum as f32 / ((x1 - x0) * (y1 - y0)) as f32;
-            let value = f32::from(pixels[y * w + x]);
-            dark[y * w + x] = value < mean * 0.82 && mean - value > 14.0;
+            // value < 0.82 · mean and mean − value > 14, in integers
+            // (mean = sum / area): no division per pixel.
+            let area = ((x1 - x0) * (y1 - y0)) as u64;
+            let value = u64::from(pixels[y * w + x]);
+            dark[y * w + x] = 100 * value * area < 82 * sum && sum > (value + 14) * area;
         }
     }
     let mut parent: Vec<u32> = (0..(w * h) as u32).collect();
