@@ -85,7 +85,14 @@ fn within(a: &[f32; 16], b: &[f32; 16], limit: f32) -> bool {
             let difference = a[offset + k] - b[offset + k];
             *lane = difference * difference;
         }
-        lanes.iter().sum::<f32>()
+        // Pairwise, so the four-lane halves add in parallel.
+        let quads = [
+            lanes[0] + lanes[4],
+            lanes[1] + lanes[5],
+            lanes[2] + lanes[6],
+            lanes[3] + lanes[7],
+        ];
+        (quads[0] + quads[2]) + (quads[1] + quads[3])
     };
     let first = half(0);
     first <= limit && first + half(8) <= limit
@@ -164,11 +171,14 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     let index = |entry: u128| (entry as u32) as usize;
     let features: Vec<[f32; 16]> = order.iter().map(|&entry| features[index(entry)]).collect();
     let positions: Vec<(u32, u32)> = order.iter().map(|&entry| positions[index(entry)]).collect();
+    // The coarse keys and the fine feature apart too: the window's early
+    // exits read only these small arrays.
+    let coarse: Vec<u32> = order.iter().map(|&entry| (entry >> 64) as u32).collect();
+    let fine: Vec<f32> = features.iter().map(|descriptor| descriptor[10]).collect();
     let mut votes: HashMap<(i32, i32), Vec<usize>> = HashMap::new();
     for i in 0..order.len() {
         for j in i + 1..(i + 1 + WINDOW).min(order.len()) {
-            let same_keys = order[i] >> 64 == order[j] >> 64;
-            if !same_keys || (features[i][10] - features[j][10]).abs() > TOLERANCE {
+            if coarse[i] != coarse[j] || (fine[i] - fine[j]).abs() > TOLERANCE {
                 break;
             }
             let (a, b) = (i, j);
