@@ -278,24 +278,45 @@ fn components(image: &GrayImage) -> Vec<Component> {
             }
         }
     }
-    let mut boxes: std::collections::HashMap<u32, (Component, u32)> =
-        std::collections::HashMap::new();
+    // Bounding boxes and pixel counts, one per root, numbered in the order
+    // their roots come (a root is its component's first pixel). Each root's
+    // parent slot then holds its box's number, marked by the top bit; the
+    // pixels after it read the number through their root.
+    const NUMBERED: u32 = 1 << 31;
+    let mut boxes: Vec<(Component, u32)> = Vec::new();
     for y in 0..h {
         for x in 0..w {
-            if !dark[y * w + x] {
+            let here = y * w + x;
+            if !dark[here] {
                 continue;
             }
-            let root = find(&mut parent, (y * w + x) as u32);
-            let (x, y) = (x as u32, y as u32);
-            let entry = boxes.entry(root).or_insert((
-                Component {
+            // Every root before this pixel is numbered already (roots come
+            // first in their components); the walk ends at a numbered slot,
+            // or at this pixel when it is a root itself.
+            let mut root = here;
+            while parent[root] & NUMBERED == 0 && parent[root] as usize != root {
+                root = parent[root] as usize;
+            }
+            let number = if root == here {
+                parent[here] = NUMBERED | boxes.len() as u32;
+                let (x, y) = (x as u32, y as u32);
+                let corner = Component {
                     left: x,
                     top: y,
                     right: x,
                     bottom: y,
-                },
-                0,
-            ));
+                };
+                boxes.push((corner, 0));
+                boxes.len() - 1
+            } else {
+                // Later pixels of this component reach the root in one step.
+                parent[here] = root as u32;
+                (parent[root] & !NUMBERED) as usize
+            };
+            let (x, y) = (x as u32, y as u32);
+            let Some(entry) = boxes.get_mut(number) else {
+                continue;
+            };
             entry.0.left = entry.0.left.min(x);
             entry.0.right = entry.0.right.max(x);
             entry.0.top = entry.0.top.min(y);
@@ -305,7 +326,7 @@ fn components(image: &GrayImage) -> Vec<Component> {
     }
     let max_height = (height as f32 / 8.0).max(12.0);
     let mut kept: Vec<Component> = boxes
-        .into_values()
+        .into_iter()
         .filter(|(c, count)| {
             c.height() >= 5.0
                 && c.height() <= max_height
