@@ -131,13 +131,19 @@ fn lattice_votes(q1: f64, q2: f64) -> Option<Vec<f64>> {
 /// computed once per distinct step: neighbouring first qualities share most
 /// steps, so the search over qualities adds these up instead of revisiting
 /// every coefficient.
-#[derive(Default)]
-struct PositionEvidence {
+struct PositionEvidence<'a> {
+    /// The position's second (the file's) step.
+    q2: u16,
+    /// The position's coefficient magnitudes per cell.
+    magnitudes: &'a [Vec<u8>],
     by_step: std::collections::HashMap<u16, Option<Vec<f64>>>,
 }
 
-impl PositionEvidence {
-    fn get(&mut self, q1: u16, q2: u16, magnitudes: &[Vec<u8>]) -> Option<&[f64]> {
+impl PositionEvidence<'_> {
+    /// The per-cell evidence for first step `q1`, or `None` where it leaves
+    /// no gaps.
+    fn get(&mut self, q1: u16) -> Option<&[f64]> {
+        let (q2, magnitudes) = (self.q2, self.magnitudes);
         self.by_step
             .entry(q1)
             .or_insert_with(|| {
@@ -171,18 +177,21 @@ pub fn find_double_quantization(plane: &DctPlane) -> DoubleQuantization {
         },
     };
     let magnitudes = magnitudes(plane, columns, rows);
-    let mut positions: Vec<PositionEvidence> = (0..magnitudes.len())
-        .map(|_| PositionEvidence::default())
+    let mut positions: Vec<PositionEvidence<'_>> = POSITIONS
+        .zip(&magnitudes)
+        .map(|(position, magnitudes)| PositionEvidence {
+            q2: plane.quantization[ZIGZAG_TO_NATURAL[position]],
+            magnitudes,
+            by_step: std::collections::HashMap::new(),
+        })
         .collect();
     // Per first quality, the evidence of each cell.
     let mut candidates: Vec<(u8, Vec<f64>)> = Vec::new();
     for quality in FIRST_QUALITIES {
         let zigzag = libjpeg_luminance_table(quality);
         let mut evidence: Option<Vec<f64>> = None;
-        for (index, position) in POSITIONS.enumerate() {
-            let natural = ZIGZAG_TO_NATURAL[position];
-            let (q1, q2) = (zigzag[position], plane.quantization[natural]);
-            if let Some(part) = positions[index].get(q1, q2, &magnitudes[index]) {
+        for (position, found) in POSITIONS.zip(&mut positions) {
+            if let Some(part) = found.get(zigzag[position]) {
                 let sum = evidence.get_or_insert_with(|| vec![0.0; columns * rows]);
                 for (total, value) in sum.iter_mut().zip(part) {
                     *total += value;

@@ -3,8 +3,8 @@
 //! — strong, isolated peaks in the spectrum away from its axes.
 //!
 //! The central square of the image (256 or 512 pixels, Hann-windowed) is
-//! transformed with `realfft` and `rustfft` (upper half-plane only); each frequency's log magnitude is compared
-//! with the median at its radius. Axes (page edges, text lines) and the
+//! transformed with `realfft` and `rustfft` (the upper half-plane only);
+//! each frequency's log magnitude is compared with the median at its radius. Axes (page edges, text lines) and the
 //! harmonics of the 8-pixel JPEG grid are excluded; the statistic is the
 //! mean excess of the four strongest remaining peaks.
 
