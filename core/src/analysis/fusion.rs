@@ -10,7 +10,7 @@ use super::fusion_model::{INTERCEPT, WEIGHTS};
 pub use super::fusion_model::{CORPUS_VERSION, THRESHOLD};
 
 /// The model's inputs, in order.
-pub const FEATURES: [&str; 12] = [
+pub const FEATURES: [&str; 13] = [
     "container",
     "noise",
     "error_level",
@@ -19,6 +19,7 @@ pub const FEATURES: [&str; 12] = [
     "recapture",
     "double_quantization",
     "agreement",
+    "noiseless",
     "pdf",
     "block_grid_not_applicable",
     "pixels_not_applicable",
@@ -44,6 +45,7 @@ pub fn features(signals: &[Signal]) -> [f64; FEATURES.len()] {
         statistic("recapture"),
         statistic("double_quantization"),
         statistic("agreement"),
+        statistic("noiseless"),
         statistic("pdf"),
         f64::from(u8::from(!applicable("block_grid"))),
         f64::from(u8::from(!applicable("noise"))),

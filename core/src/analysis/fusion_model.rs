@@ -8,8 +8,8 @@ pub const CORPUS_VERSION: &str = "forgery-corpus-2 seed=2026 count=12";
 pub const INTERCEPT: f64 = -5.52145;
 
 /// One weight per feature of [`super::fusion::FEATURES`].
-pub const WEIGHTS: [f64; 12] = [
-    13.2939, 0.0, 0.264416, 0.0, 0.352715, 0.759765, 0.23913, 0.486896, 8.61465, 0.216363,
+pub const WEIGHTS: [f64; 13] = [
+    13.2939, 0.0, 0.264416, 0.0, 0.352715, 0.759765, 0.23913, 0.486896, 0.0, 8.61465, 0.216363,
     0.137201, 1.11839,
 ];
 

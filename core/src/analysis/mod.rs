@@ -24,8 +24,8 @@ pub use document_type::{may_carry_mrz, type_from_shape, type_from_text};
 use crate::error::{Error, ErrorCode, Result};
 use crate::forensics::{
     HeatMap, Signal, agreement_signal, block_grid_signal, combine_maps, container_signal_of,
-    copy_move_signal, double_quantization_signal, error_level_signal, noise_signal, pdf_signal,
-    recapture_signal,
+    copy_move_signal, double_quantization_signal, error_level_signal, noise_signal,
+    noiseless_signal, pdf_signal, recapture_signal,
 };
 use crate::media::{
     DecodeLimits, PdfLimits, decode_gray, detect_format, parse_jpeg, parse_pdf, read_dct,
@@ -142,8 +142,9 @@ fn content_id(bytes: &[u8]) -> String {
 }
 
 /// Signals whose flags are reported only with a forged verdict.
-const CORROBORATING: [&str; 5] = [
+const CORROBORATING: [&str; 6] = [
     "noise",
+    "noiseless",
     "error_level",
     "block_grid",
     "copy_move",
@@ -207,6 +208,8 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
                 }
                 None => (Signal::not_applicable("double_quantization"), None),
             };
+            let (noiseless, noiseless_region) =
+                noiseless_signal(&gray, origin, plane.as_ref().map(|p| &p.quantization));
             signals.extend([
                 noise,
                 error_level,
@@ -214,8 +217,14 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
                 copy_move,
                 recapture_signal(&gray),
                 double_quantization,
+                noiseless,
             ]);
-            let mut maps = vec![&noise_cells.map, &error_cells.map, &grid_cells.map];
+            let mut maps = vec![
+                &noise_cells.map,
+                &error_cells.map,
+                &grid_cells.map,
+                &noiseless_region.map,
+            ];
             maps.extend(double_cells.as_ref());
             heat_map = combine_maps(&maps);
             signals.push(agreement_signal(&maps));
@@ -341,6 +350,7 @@ mod tests {
                 "copy_move",
                 "recapture",
                 "double_quantization",
+                "noiseless",
                 "agreement"
             ]
         );

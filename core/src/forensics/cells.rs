@@ -130,34 +130,49 @@ pub(crate) fn largest_region(
     rows: usize,
     weight: impl Fn(usize) -> Option<f64>,
 ) -> (f64, usize) {
+    let (score, members) = largest_region_members(columns, rows, weight);
+    (score, members.len())
+}
+
+/// As [`largest_region`], with the group's cell indices (empty when there
+/// are no members).
+pub(crate) fn largest_region_members(
+    columns: usize,
+    rows: usize,
+    weight: impl Fn(usize) -> Option<f64>,
+) -> (f64, Vec<usize>) {
     let mut seen = vec![false; columns * rows];
-    let (mut best_score, mut best_cells) = (0.0f64, 0usize);
+    let (mut best_score, mut best) = (0.0f64, Vec::new());
+    let mut group = Vec::new();
     for start in 0..seen.len() {
         if seen[start] || weight(start).is_none() {
             continue;
         }
-        let (mut score, mut cells) = (0.0, 0);
-        let mut stack = vec![start];
+        let mut score = 0.0;
+        group.clear();
+        group.push(start);
         seen[start] = true;
-        while let Some(i) = stack.pop() {
+        let mut next = 0;
+        while let Some(&i) = group.get(next) {
+            next += 1;
             score += weight(i).unwrap_or(0.0);
-            cells += 1;
             let (x, y) = (i % columns, i / columns);
             for ny in y.saturating_sub(1)..(y + 2).min(rows) {
                 for nx in x.saturating_sub(1)..(x + 2).min(columns) {
                     let j = ny * columns + nx;
                     if !seen[j] && weight(j).is_some() {
                         seen[j] = true;
-                        stack.push(j);
+                        group.push(j);
                     }
                 }
             }
         }
         if score > best_score {
-            (best_score, best_cells) = (score, cells);
+            best_score = score;
+            best.clone_from(&group);
         }
     }
-    (best_score, best_cells)
+    (best_score, best)
 }
 
 #[cfg(test)]

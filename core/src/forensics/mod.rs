@@ -11,6 +11,7 @@ mod copy_move;
 mod double_quantization;
 mod error_level;
 mod noise;
+mod noiseless;
 mod pdf_edits;
 mod recapture;
 #[cfg(test)]
@@ -26,6 +27,9 @@ pub use double_quantization::{
 };
 pub use error_level::error_level_signal;
 pub use noise::{MIN_CAPTURE_NOISE, noise_level, noise_signal};
+pub use noiseless::{
+    NoiselessRegion, find_noiseless_region, flat_block_surprise, noiseless_signal,
+};
 pub use pdf_edits::{PDF_EDITORS, pdf_signal};
 pub use recapture::{moire_excess, recapture_signal};
 
