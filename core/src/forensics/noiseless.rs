@@ -98,34 +98,69 @@ fn erf(x: f64) -> f64 {
 
 /// Flat, clipped or ordinary: one block of the grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Block {
+enum Kind {
     Flat,
     Clipped,
     Textured,
 }
 
+/// One block: its kind and its brightness bin.
+#[derive(Debug, Clone, Copy)]
+struct Block {
+    kind: Kind,
+    bin: usize,
+}
+
+/// Brightness bins of the flatness estimate (16 gray levels each): dark
+/// ink or a dark banner flattens more readily than bright paper.
+const BINS: usize = 16;
+
+/// Weight, in blocks, of the table's prior in each bin's estimate.
+const PRIOR_BLOCKS: f64 = 10.0;
+
 fn classify(gray: &GrayImage, x0: usize, y0: usize) -> Block {
     let width = gray.width() as usize;
     let pixels = gray.as_raw();
-    let (mut low, mut high) = (u8::MAX, u8::MIN);
+    let (mut low, mut high, mut sum) = (u8::MAX, u8::MIN, 0u32);
     for y in y0..y0 + BLOCK {
         for &p in &pixels[y * width + x0..y * width + x0 + BLOCK] {
             low = low.min(p);
             high = high.max(p);
+            sum += u32::from(p);
         }
     }
-    if low <= DARKEST || high >= BRIGHTEST {
-        Block::Clipped
+    let kind = if low <= DARKEST || high >= BRIGHTEST {
+        Kind::Clipped
     } else if high - low <= FLAT_RANGE {
-        Block::Flat
+        Kind::Flat
     } else {
-        Block::Textured
+        Kind::Textured
+    };
+    let bin = (sum / (BLOCK * BLOCK) as u32) as usize * BINS / 256;
+    Block { kind, bin }
+}
+
+/// Per brightness bin, the surprise (nats) of a flat block: `−ln` of the
+/// share of flat blocks among the bin's unclipped blocks, smoothed towards
+/// the table's `prior` chance.
+fn bin_surprises(blocks: &[Block], prior: f64) -> [f64; BINS] {
+    let (mut flat, mut total) = ([0usize; BINS], [0usize; BINS]);
+    for block in blocks {
+        if block.kind != Kind::Clipped {
+            total[block.bin] += 1;
+            flat[block.bin] += usize::from(block.kind == Kind::Flat);
+        }
     }
+    std::array::from_fn(|bin| {
+        let chance = (flat[bin] as f64 + PRIOR_BLOCKS * prior) / (total[bin] as f64 + PRIOR_BLOCKS);
+        (-chance.ln()).clamp(0.0, MAX_BLOCK_SURPRISE)
+    })
 }
 
 /// Looks for the largest group of flat blocks on the grid starting at
-/// `origin` (0, 0 for a JPEG's own), weighing each by how unlikely the last
-/// save (`table`, natural order) made flatness.
+/// `origin` (0, 0 for a JPEG's own), each weighed by how unlikely the last
+/// save (`table`, natural order) and the image's other blocks of its
+/// brightness made flatness.
 pub fn find_noiseless_region(
     gray: &GrayImage,
     origin: (usize, usize),
@@ -138,10 +173,14 @@ pub fn find_noiseless_region(
         .flat_map(|row| (0..columns).map(move |column| (column, row)))
         .map(|(column, row)| classify(gray, origin.0 + column * BLOCK, origin.1 + row * BLOCK))
         .collect();
-    let measured = blocks.iter().filter(|&&b| b != Block::Clipped).count();
-    let flat = blocks.iter().filter(|&&b| b == Block::Flat).count();
-    let surprise = flat_block_surprise(table);
-    let member = |i: usize| (blocks[i] == Block::Flat).then_some(surprise);
+    let measured = blocks.iter().filter(|b| b.kind != Kind::Clipped).count();
+    let flat = blocks.iter().filter(|b| b.kind == Kind::Flat).count();
+    // A flat block surprises as much as the last save's table and the
+    // image's other blocks of its brightness both say: a coarse save
+    // flattens everything, and a dark banner flattens at any quality.
+    let table_surprise = flat_block_surprise(table);
+    let surprises = bin_surprises(&blocks, (-table_surprise).exp()).map(|s| s.min(table_surprise));
+    let member = |i: usize| (blocks[i].kind == Kind::Flat).then(|| surprises[blocks[i].bin]);
     let (evidence, group) = largest_region_members(columns, rows, member);
     let (map_columns, map_rows) = (columns / MAP_BLOCKS, rows / MAP_BLOCKS);
     let mut map = HeatMap {
