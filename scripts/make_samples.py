@@ -24,6 +24,7 @@ SAMPLES = ROOT / "examples" / "samples"
 BYTES_FIXTURES = ROOT / "tests" / "fixtures" / "document-bytes"
 IMAGE_FIXTURES = ROOT / "tests" / "fixtures" / "images"
 ANALYZE_FIXTURES = ROOT / "tests" / "fixtures" / "analyze"
+RETYPE_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 def font(size: int) -> ImageFont.ImageFont:
@@ -138,6 +139,13 @@ def write_analyze_fixtures() -> None:
     spliced = plain.copy()
     spliced.paste(donor.crop((144, 48, 336, 112)), (144, 48))
     write(ANALYZE_FIXTURES / "card-spliced.jpg", jpeg_bytes(spliced, 92))
+    # The expiry date blanked with the paper's colour and typed again: a
+    # field without the capture noise around it.
+    retyped = plain.copy()
+    draw = ImageDraw.Draw(retyped)
+    draw.rectangle((146, 184, 300, 206), fill=(226, 236, 246))
+    draw.text((150, 186), "01.02.2045", font=ImageFont.truetype(RETYPE_FONT, 15), fill=(20, 20, 30))
+    write(ANALYZE_FIXTURES / "card-retyped.jpg", jpeg_bytes(retyped, 92))
     exif = Image.Exif()
     exif[0x0131] = "GIMP 2.10.36"
     out = io.BytesIO()
@@ -160,7 +168,7 @@ def write_analyze_fixtures() -> None:
     ):
         write(ANALYZE_FIXTURES / f"{case}.jpg", tiny)
         write(ANALYZE_FIXTURES / f"{case}.options.json", (options + "\n").encode())
-    for case in ("card", "card-spliced", "card-edited-in-gimp", "card-truncated", "statement", "statement-edited"):
+    for case in ("card", "card-spliced", "card-retyped", "card-edited-in-gimp", "card-truncated", "statement", "statement-edited"):
         write(ANALYZE_FIXTURES / f"{case}.options.json", b'{"today": "2026-11-22"}\n')
     write(ANALYZE_FIXTURES / "card-as-png.options.json", b'{"today": "2026-11-22", "id": "card-as-png"}\n')
 

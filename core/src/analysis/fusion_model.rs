@@ -8,7 +8,10 @@ pub const CORPUS_VERSION: &str = "forgery-corpus-2 seed=2026 count=12";
 pub const INTERCEPT: f64 = -5.90373;
 
 /// One weight per feature of [`super::fusion::FEATURES`].
-pub const WEIGHTS: [f64; 13] = [12.6118, 0.00381796, 0.177131, 0.0, 0.227965, 0.982443, 0.233722, 0.297317, 1.71506, 8.65928, 0.273384, 0.0, 1.53438];
+pub const WEIGHTS: [f64; 13] = [
+    12.6118, 0.00381796, 0.177131, 0.0, 0.227965, 0.982443, 0.233722, 0.297317, 1.71506, 8.65928,
+    0.273384, 0.0, 1.53438,
+];
 
 /// The score at and above which a document is called forged.
 pub const THRESHOLD: f64 = 0.62;

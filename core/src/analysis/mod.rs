@@ -335,6 +335,37 @@ mod tests {
         }
     }
 
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../tests/fixtures/analyze/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_field_blanked_and_retyped_is_forged_and_shown_without_capture_noise() {
+        let authentic = analyze(&fixture("card.jpg"), &options()).unwrap();
+        let retyped = analyze(&fixture("card-retyped.jpg"), &options()).unwrap();
+        assert!(!authentic.is_forged(), "{:?}", authentic.report);
+        assert!(retyped.is_forged(), "{:?}", retyped.report);
+        assert!(retyped.report.flags.iter().any(|f| f == "noiseless_region"));
+        // The heat map lights the expiry date's row (y 184-206 of 270).
+        let map = retyped.heat_map.as_ref().unwrap();
+        let row = 192 / map.cell as usize;
+        let hottest = (0..map.rows)
+            .max_by(|&a, &b| {
+                let sum = |r: usize| {
+                    map.values[r * map.columns..(r + 1) * map.columns]
+                        .iter()
+                        .sum::<f32>()
+                };
+                sum(a).total_cmp(&sum(b))
+            })
+            .unwrap();
+        assert!(hottest.abs_diff(row) <= 1, "{hottest} vs {row}");
+    }
+
     #[test]
     fn the_sample_card_is_an_id_and_every_signal_reports() {
         let analysis = analyze(&sample("id-card.jpg"), &options()).unwrap();

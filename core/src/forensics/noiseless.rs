@@ -55,7 +55,7 @@ const MAX_FLAT_SHARE: f64 = 0.5;
 const MIN_MEASURED: usize = 64;
 
 /// Region evidence (nats) above which the flag is raised.
-const FLAG_EVIDENCE: f64 = 120.0;
+const FLAG_EVIDENCE: f64 = 40.0;
 
 /// What the noiseless-region check found.
 #[derive(Debug, Clone, PartialEq)]
