@@ -9,11 +9,14 @@
 //! deviation `σ` rounds a coefficient to zero with chance
 //! `erf(q / (2√2 σ))`. Each flat block on the file's grid counts the
 //! surprise `−ln` of that chance over the nine lowest AC positions, at a
-//! noise floor a camera does not go below; the evidence is the largest
-//! 8-connected group of flat blocks by summed surprise. Coarse saves make
-//! flatness cheap (a quality-60 re-save flattens paper all over), fine
-//! saves make it expensive, and clipped blocks (burnt-out white, deep
-//! black) never count. An image that is mostly flat is a digital render
+//! noise floor a camera does not go below, but never more than the image
+//! itself makes it: `−ln` of the share of flat blocks among its blocks of
+//! the same brightness (a dark banner flattens at any quality; bright paper
+//! seldom does). The evidence is the largest 8-connected group of flat
+//! blocks by summed surprise. Coarse saves make flatness cheap (a
+//! quality-60 re-save flattens paper all over), fine saves make it
+//! expensive, and clipped blocks (burnt-out white, deep black) never
+//! count. An image that is mostly flat is a digital render
 //! with no capture noise to miss: the check does not apply.
 //!
 //! Written here: image forensics crates offer no such measure.
@@ -284,6 +287,24 @@ mod tests {
         assert!(coarse < 0.5, "{coarse}");
         assert!(fine > 4.0 * coarse.max(0.1), "{fine}");
         assert_eq!(flat_block_surprise(None), MAX_BLOCK_SURPRISE);
+    }
+
+    #[test]
+    fn flatness_common_at_a_brightness_carries_little_surprise() {
+        // Dark blocks nine in ten flat (a dark banner), bright ones one in a
+        // hundred (noisy paper).
+        let block = |kind, bin| Block { kind, bin };
+        let mut blocks = vec![block(Kind::Flat, 3); 90];
+        blocks.extend(vec![block(Kind::Textured, 3); 10]);
+        blocks.extend(vec![block(Kind::Flat, 13); 10]);
+        blocks.extend(vec![block(Kind::Textured, 13); 990]);
+        blocks.extend(vec![block(Kind::Clipped, 15); 500]);
+        let surprises = bin_surprises(&blocks, 1e-3);
+        assert!((surprises[3] - (-(90.01f64 / 110.0).ln())).abs() < 1e-9);
+        assert!((surprises[13] - (-(10.01f64 / 1010.0).ln())).abs() < 1e-9);
+        // A bin with no blocks falls back on the table's prior; clipped
+        // blocks are not counted.
+        assert!((surprises[15] - 1e-3f64.ln().abs()).abs() < 1e-9);
     }
 
     #[test]
