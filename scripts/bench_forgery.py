@@ -57,6 +57,25 @@ def peak_bytes(path: Path) -> int:
     return int(run.stderr.strip().splitlines()[-1]) * 1024
 
 
+def localisation(row: dict) -> tuple[bool, float, float] | None:
+    """For a forgery with a changed region and a heat map: whether the map's
+    hottest cell touches the region, the share of cells that do (what a
+    random cell would score), and the AUC of the cells' values, touching
+    against not."""
+    heat = row.get("heat_map")
+    if not heat or row.get("region", "-") == "-":
+        return None
+    x0, y0, x1, y1 = map(int, row["region"].split(","))
+    cell = heat["cell"]
+    values = np.array(heat["values"], dtype=float).reshape(heat["rows"], heat["columns"])
+    rows_, cols = np.mgrid[0:heat["rows"], 0:heat["columns"]]
+    touching = (cols * cell < x1) & ((cols + 1) * cell > x0) & (rows_ * cell < y1) & ((rows_ + 1) * cell > y0)
+    if touching.all() or not touching.any():
+        return None
+    hottest = np.unravel_index(np.argmax(values), values.shape)
+    return bool(touching[hottest]), float(touching.mean()), auc(values.ravel(), touching.ravel().astype(int))
+
+
 def metrics(scores: np.ndarray, labels: np.ndarray, threshold: float | None) -> str:
     cells = [f"{auc(scores, labels):.3f}", f"{tpr_at(scores, labels, 0.01):.2f}", f"{tpr_at(scores, labels, 0.05):.2f}"]
     if threshold is not None:
@@ -125,6 +144,20 @@ def main() -> None:
         refit = 1 / (1 + np.exp(-(intercept + x @ weights)))
         mask = fam | negatives
         out.append(f"| {family} | {auc(refit[mask], y[mask]):.3f} | {tpr_at(refit[mask], y[mask], 0.05):.2f} |")
+
+    # Where: the heat map against the region each forgery changed.
+    out.append("")
+    out.append("Localisation (all splits; the heat map of `analyze --details` against the box of pixels "
+               "each forgery changed, from the corpus's masks; chance is the share of cells touching the box):\n")
+    out.append("| family | files | hottest cell touches the box | chance | AUC of cells (touching vs not) |")
+    out.append("|---|---|---|---|---|")
+    for family in ("splice_aligned", "splice_shifted", "copy_move", "retype", "portrait_swap"):
+        found = [localisation(r) for r in rows if r["family"] == family]
+        found = [f for f in found if f is not None]
+        if found:
+            hits, chance, aucs = zip(*found)
+            out.append(f"| {family} | {len(found)} | {np.mean(hits):.2f} | {np.mean(chance):.2f} | "
+                       f"{np.nanmedian(aucs):.3f} (median) |")
 
     # pyIFD on its sample, and Veriscope on the same files.
     pyifd = defaultdict(dict)

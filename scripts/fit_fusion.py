@@ -47,6 +47,7 @@ def load(corpus: Path, cli: Path):
         row["flags"] = result["report"]["flags"]
         row["score"] = result["report"]["forgeryScore"]
         row["latency"] = result["report"]["latencyMs"]
+        row["heat_map"] = result.get("heatMap")
     return rows, version
 
 

@@ -195,7 +195,7 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
             let (grid, grid_cells, phase) = block_grid_signal(&gray);
             let origin = if jpeg { (0, 0) } else { phase };
             let (error_level, error_cells) = error_level_signal(&gray, origin);
-            let (copy_move, _) = copy_move_signal(&gray, noise_level);
+            let (copy_move, copy_found) = copy_move_signal(&gray, noise_level);
             let plane = if jpeg {
                 read_dct(bytes, &decode_limits).ok()
             } else {
@@ -226,8 +226,12 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
                 &noiseless_region.map,
             ];
             maps.extend(double_cells.as_ref());
-            heat_map = combine_maps(&maps);
             signals.push(agreement_signal(&maps));
+            // A copy lights its source too, which no other signal would
+            // corroborate: shown, not counted in the agreement.
+            let copy_map = copy_found.heat_map(gray.width(), gray.height());
+            maps.extend(copy_map.as_ref());
+            heat_map = combine_maps(&maps);
             if options.mrz_text.is_none()
                 && options.read_mrz.unwrap_or(true)
                 && may_carry_mrz(gray.width(), gray.height())

@@ -28,6 +28,7 @@ use image::GrayImage;
 
 use super::Signal;
 use super::block_dct::round_half_away;
+use super::cells::HeatMap;
 
 /// Block side and sub-block side.
 const BLOCK: usize = 12;
@@ -68,6 +69,10 @@ const GRID_ALIGNED_WEIGHT: f64 = 0.5;
 const FLAG_STRENGTH: f64 = 1.4;
 /// Images are analysed at no more than this many pixels (halved above it).
 const MAX_PIXELS: u64 = 3_000_000;
+/// Block pairs kept in [`CopyMove::pairs`].
+const MAX_PAIRS: usize = 4096;
+/// Side of a [`CopyMove::heat_map`] cell, in input pixels.
+const MAP_CELL: u32 = 32;
 
 /// What the copy-move search found.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,9 +81,13 @@ pub struct CopyMove {
     pub votes: usize,
     /// That displacement `(dx, dy)`, in analysed pixels.
     pub displacement: (i32, i32),
-    /// Where the source and its copy are (x, y of matching block pairs' first
-    /// and second block), up to 64 pairs.
+    /// Where the source and its copy are: the top-left corners (analysed
+    /// pixels) of the matching block pairs at that displacement, up to
+    /// 4096.
     pub pairs: Vec<((u32, u32), (u32, u32))>,
+    /// Input pixels per analysed pixel: 2 for images over 3 MP, which are
+    /// searched at half size; 1 otherwise.
+    pub analysed_scale: u32,
     /// Evidence of a copy at that displacement (see [`Candidate::strength`]).
     pub strength: f64,
     /// The displacements checked, strongest first.
@@ -162,7 +171,12 @@ const ONE_DIMENSIONAL: f32 = 0.05;
 /// Searches `gray` for duplicated regions.
 pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     let halved;
+    let mut found = CopyMove {
+        analysed_scale: 1,
+        ..CopyMove::default()
+    };
     let gray = if u64::from(gray.width()) * u64::from(gray.height()) > MAX_PIXELS {
+        found.analysed_scale = 2;
         halved = image::imageops::resize(
             gray,
             gray.width() / 2,
@@ -174,7 +188,6 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
         gray
     };
     let (width, height) = (gray.width() as usize, gray.height() as usize);
-    let mut found = CopyMove::default();
     if width < 4 * BLOCK || height < 4 * BLOCK {
         return found;
     }
@@ -344,11 +357,51 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
         found.strength = best.strength;
         found.pairs = votes[&best.displacement]
             .chunks_exact(2)
-            .take(64)
+            .take(MAX_PAIRS)
             .map(|pair| (positions[pair[0]], positions[pair[1]]))
             .collect();
     }
     found
+}
+
+impl CopyMove {
+    /// Where the copy and its source are, for showing a reviewer: the
+    /// 32-pixel cells of an image of `width` x `height` input pixels that
+    /// the matched blocks cover, at `strength` over the flag's strength (at
+    /// most 1); `None` when the evidence is under half the flag's.
+    pub fn heat_map(&self, width: u32, height: u32) -> Option<HeatMap> {
+        if self.strength < FLAG_STRENGTH / 2.0 || self.pairs.is_empty() {
+            return None;
+        }
+        let (columns, rows) = (
+            width.div_ceil(MAP_CELL) as usize,
+            height.div_ceil(MAP_CELL) as usize,
+        );
+        let mut values = vec![0f32; columns * rows];
+        let value = (self.strength / FLAG_STRENGTH).min(1.0) as f32;
+        let scale = self.analysed_scale.max(1);
+        let side = BLOCK as u32 * scale;
+        for &(source, copy) in &self.pairs {
+            for (x, y) in [source, copy] {
+                let (left, top) = (x * scale / MAP_CELL, y * scale / MAP_CELL);
+                let (right, bottom) = (
+                    (x * scale + side - 1) / MAP_CELL,
+                    (y * scale + side - 1) / MAP_CELL,
+                );
+                for row in top as usize..=(bottom as usize).min(rows - 1) {
+                    for column in left as usize..=(right as usize).min(columns - 1) {
+                        values[row * columns + column] = value;
+                    }
+                }
+            }
+        }
+        Some(HeatMap {
+            cell: MAP_CELL,
+            columns,
+            rows,
+            values,
+        })
+    }
 }
 
 /// Whether `a` is k = 2, 3, … times `b`: off it by at most a pixel across
@@ -580,6 +633,13 @@ mod tests {
         );
         let (dx, dy) = found.displacement;
         assert!((dx - 210).abs() <= 2 && (dy - 160).abs() <= 2, "{dx},{dy}");
+        // The heat map lights the source (40-80, 30-70) and the copy
+        // (250-290, 190-230), and nothing far from both.
+        let map = found.heat_map(page.width(), page.height()).unwrap();
+        let at = |x: usize, y: usize| map.values[(y / 32) * map.columns + x / 32];
+        assert!(at(60, 50) > 0.9 && at(270, 210) > 0.9);
+        assert_eq!(at(350, 50), 0.0);
+        assert_eq!(at(60, 250), 0.0);
     }
 
     #[test]
