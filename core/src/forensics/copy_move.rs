@@ -33,7 +33,6 @@ use super::cells::HeatMap;
 /// Block side and sub-block side.
 const BLOCK: usize = 12;
 const SUB: usize = 3;
-const STRIDE: usize = 1;
 /// Neighbours compared in sorted order.
 const WINDOW: usize = 24;
 /// Bin width of the two coarse sort keys, in gray levels.
@@ -205,24 +204,47 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
                 .wrapping_sub(sums[bottom + x]);
         }
     }
-    let positions_at_most = ((height - BLOCK) / STRIDE + 1) * ((width - BLOCK) / STRIDE + 1);
+    let positions_at_most = (height - BLOCK + 1) * (width - BLOCK + 1);
     let mut features: Vec<[f32; 16]> = Vec::with_capacity(positions_at_most);
     let mut positions: Vec<(u32, u32)> = Vec::with_capacity(positions_at_most);
     // Sort keys: coarse keys, the fine feature, the block's index.
     let mut order: Vec<u128> = Vec::with_capacity(positions_at_most);
-    for y in (0..=height - BLOCK).step_by(STRIDE) {
-        for x in (0..=width - BLOCK).step_by(STRIDE) {
+    // Flat blocks (paper, most of a page) are skipped on their sums' range,
+    // taken from each sums row's least and greatest of the four sums a block
+    // at x spans (x, x+3, x+6, x+9): a ring of the rows the current block
+    // row needs, so no full-size buffer.
+    let spans = width - BLOCK + 1;
+    let ring = 3 * SUB + 1;
+    let mut row_low = vec![0u32; ring * spans];
+    let mut row_high = vec![0u32; ring * spans];
+    let extremes_of_row = |row: usize, low: &mut [u32], high: &mut [u32]| {
+        let sums = &boxes[row * box_width..(row + 1) * box_width];
+        for (x, (low, high)) in low.iter_mut().zip(high.iter_mut()).enumerate() {
+            let four = [sums[x], sums[x + SUB], sums[x + 2 * SUB], sums[x + 3 * SUB]];
+            *low = four.into_iter().min().unwrap_or(0);
+            *high = four.into_iter().max().unwrap_or(0);
+        }
+    };
+    for row in 0..ring - 1 {
+        let slot = row % ring * spans..(row % ring + 1) * spans;
+        extremes_of_row(row, &mut row_low[slot.clone()], &mut row_high[slot]);
+    }
+    let flat_range = (MIN_CONTRAST * (SUB * SUB) as f32) as u32;
+    for y in 0..=height - BLOCK {
+        let newest = y + 3 * SUB;
+        let slot = newest % ring * spans..(newest % ring + 1) * spans;
+        extremes_of_row(newest, &mut row_low[slot.clone()], &mut row_high[slot]);
+        let rows: [usize; 4] = std::array::from_fn(|r| (y + r * SUB) % ring * spans);
+        for x in 0..=width - BLOCK {
+            let low = rows.iter().map(|&r| row_low[r + x]).min().unwrap_or(0);
+            let high = rows.iter().map(|&r| row_high[r + x]).max().unwrap_or(0);
+            if high - low < flat_range {
+                continue;
+            }
             let mut block_sums = [0u32; 16];
             for (i, value) in block_sums.iter_mut().enumerate() {
                 let (sx, sy) = (x + (i % 4) * SUB, y + (i / 4) * SUB);
                 *value = boxes[sy * box_width + sx];
-            }
-            // Flat blocks (paper) first, on the integer sums.
-            let (low, high) = block_sums
-                .iter()
-                .fold((u32::MAX, 0), |(l, h), &v| (l.min(v), h.max(v)));
-            if ((high - low) as f32) < MIN_CONTRAST * (SUB * SUB) as f32 {
-                continue;
             }
             let mut descriptor = block_sums.map(|sum| sum as f32 / (SUB * SUB) as f32);
             let mean = descriptor.iter().sum::<f32>() / 16.0;
