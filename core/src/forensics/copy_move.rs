@@ -219,10 +219,13 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     let mut row_high = vec![0u32; ring * spans];
     let extremes_of_row = |row: usize, low: &mut [u32], high: &mut [u32]| {
         let sums = &boxes[row * box_width..(row + 1) * box_width];
-        for (x, (low, high)) in low.iter_mut().zip(high.iter_mut()).enumerate() {
-            let four = [sums[x], sums[x + SUB], sums[x + 2 * SUB], sums[x + 3 * SUB]];
-            *low = four.into_iter().min().unwrap_or(0);
-            *high = four.into_iter().max().unwrap_or(0);
+        // Explicit pairs of min/max: the size-optimised WASM build does not
+        // inline iterator adaptors here.
+        let (low, high) = (&mut low[..spans], &mut high[..spans]);
+        for x in 0..spans {
+            let (a, b, c, d) = (sums[x], sums[x + SUB], sums[x + 2 * SUB], sums[x + 3 * SUB]);
+            low[x] = a.min(b).min(c.min(d));
+            high[x] = a.max(b).max(c.max(d));
         }
     };
     for row in 0..ring - 1 {
@@ -234,10 +237,23 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
         let newest = y + 3 * SUB;
         let slot = newest % ring * spans..(newest % ring + 1) * spans;
         extremes_of_row(newest, &mut row_low[slot.clone()], &mut row_high[slot]);
-        let rows: [usize; 4] = std::array::from_fn(|r| (y + r * SUB) % ring * spans);
-        for x in 0..=width - BLOCK {
-            let low = rows.iter().map(|&r| row_low[r + x]).min().unwrap_or(0);
-            let high = rows.iter().map(|&r| row_high[r + x]).max().unwrap_or(0);
+        let start: [usize; 4] = std::array::from_fn(|r| (y + r * SUB) % ring * spans);
+        let row = |r: usize| start[r]..start[r] + spans;
+        let (l0, l1, l2, l3) = (
+            &row_low[row(0)],
+            &row_low[row(1)],
+            &row_low[row(2)],
+            &row_low[row(3)],
+        );
+        let (h0, h1, h2, h3) = (
+            &row_high[row(0)],
+            &row_high[row(1)],
+            &row_high[row(2)],
+            &row_high[row(3)],
+        );
+        for x in 0..spans {
+            let low = l0[x].min(l1[x]).min(l2[x].min(l3[x]));
+            let high = h0[x].max(h1[x]).max(h2[x].max(h3[x]));
             if high - low < flat_range {
                 continue;
             }
