@@ -92,16 +92,14 @@ def auc(scores: np.ndarray, y: np.ndarray) -> float:
     return greater / (len(pos) * len(neg))
 
 
-def tpr_at(scores: np.ndarray, y: np.ndarray, fpr: float) -> float:
-    neg = np.sort(scores[y == 0])
-    cut = neg[min(len(neg) - 1, int(np.ceil((1 - fpr) * len(neg))) - 1)]
-    return float((scores[y == 1] > cut).mean())
-
-
-def template_cut(negatives: np.ndarray, fpr: float = 0.05) -> float:
-    """The lowest score above all but `fpr` of one template's authentic scores."""
+def fpr_cut(negatives: np.ndarray, fpr: float) -> float:
+    """The authentic score that at most `fpr` of `negatives` lie above."""
     ordered = np.sort(negatives)
-    return float(ordered[int(np.ceil((1 - fpr) * len(ordered))) - 1]) + 1e-3
+    return float(ordered[min(len(ordered) - 1, int(np.ceil((1 - fpr) * len(ordered))) - 1)])
+
+
+def tpr_at(scores: np.ndarray, y: np.ndarray, fpr: float) -> float:
+    return float((scores[y == 1] > fpr_cut(scores[y == 0], fpr)).mean())
 
 
 def main() -> None:
@@ -118,7 +116,9 @@ def main() -> None:
     templates = np.array([r["template"] for r in rows])
     intercept, weights = fit(x[train], y[train])
     scores = np.maximum(1 / (1 + np.exp(-(intercept + x @ weights))), floor)
-    threshold = max(0.5, max(template_cut(scores[train & (y == 0) & (templates == t)]) for t in set(templates[train])))
+    # Just above each training template's 5% cut, the highest of them.
+    threshold = max(0.5, max(fpr_cut(scores[train & (y == 0) & (templates == t)], 0.05) + 1e-3
+                             for t in set(templates[train])))
     test = ~train
     print(f"corpus {version}: {len(rows)} files, train {train.sum()}, test {test.sum()}")
     print(f"intercept {intercept:.3f} weights {np.round(weights, 3).tolist()} threshold {threshold:.3f}")

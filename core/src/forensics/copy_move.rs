@@ -228,17 +228,19 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
             high[x] = a.max(b).max(c.max(d));
         }
     };
+    let slot = |row: usize| row % ring * spans..(row % ring + 1) * spans;
     for row in 0..ring - 1 {
-        let slot = row % ring * spans..(row % ring + 1) * spans;
-        extremes_of_row(row, &mut row_low[slot.clone()], &mut row_high[slot]);
+        extremes_of_row(row, &mut row_low[slot(row)], &mut row_high[slot(row)]);
     }
     let flat_range = (MIN_CONTRAST * (SUB * SUB) as f32) as u32;
     for y in 0..=height - BLOCK {
         let newest = y + 3 * SUB;
-        let slot = newest % ring * spans..(newest % ring + 1) * spans;
-        extremes_of_row(newest, &mut row_low[slot.clone()], &mut row_high[slot]);
-        let start: [usize; 4] = std::array::from_fn(|r| (y + r * SUB) % ring * spans);
-        let row = |r: usize| start[r]..start[r] + spans;
+        extremes_of_row(
+            newest,
+            &mut row_low[slot(newest)],
+            &mut row_high[slot(newest)],
+        );
+        let row = |r: usize| slot(y + r * SUB);
         let (l0, l1, l2, l3) = (
             &row_low[row(0)],
             &row_low[row(1)],
@@ -335,6 +337,9 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     } else {
         flat_residual_variance(gray)
     };
+    // Which candidate last measured each pixel (0: none), so a pixel under
+    // several overlapping source blocks counts once, with no clearing.
+    let mut measured_by = vec![0u8; if ranked.is_empty() { 0 } else { width * height }];
     for (displacement, total) in ranked {
         if found.candidates.len() == MAX_CANDIDATES {
             break;
@@ -350,7 +355,14 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
             .chunks_exact(2)
             .map(|pair| positions[pair[0]])
             .collect();
-        let noise = shared_noise(gray, &sources, displacement, floor);
+        let stamp = found.candidates.len() as u8 + 1;
+        let noise = shared_noise(
+            gray,
+            &sources,
+            displacement,
+            floor,
+            (&mut measured_by, stamp),
+        );
         let grid_aligned = displacement.0 % 8 == 0 && displacement.1 % 8 == 0;
         let weight = if grid_aligned {
             GRID_ALIGNED_WEIGHT
@@ -488,23 +500,26 @@ impl SharedNoise {
 /// near a strong edge at either end (an edge's residual is its shape, which
 /// two honest prints of a glyph share too). A copied patch carries its
 /// source's capture noise along; two honest prints carry independent noise.
+/// `measured_by` (one entry per pixel) and `stamp` mark the pixels already
+/// measured for this displacement; the stamp must differ from any earlier
+/// call's on the same buffer.
 fn shared_noise(
     gray: &GrayImage,
     sources: &[(u32, u32)],
     displacement: (i32, i32),
     floor: f64,
+    (measured_by, stamp): (&mut [u8], u8),
 ) -> SharedNoise {
     let (width, height) = (gray.width() as i64, gray.height() as i64);
-    let mut seen = vec![false; (width * height) as usize];
     let (mut ab, mut aa, mut bb, mut samples) = (0f64, 0f64, 0f64, 0usize);
     for &(sx, sy) in sources.iter().take(MAX_VERIFIED_BLOCKS) {
         for y in i64::from(sy)..i64::from(sy) + BLOCK as i64 {
             for x in i64::from(sx)..i64::from(sx) + BLOCK as i64 {
                 let index = (y * width + x) as usize;
-                if seen[index] {
+                if measured_by[index] == stamp {
                     continue;
                 }
-                seen[index] = true;
+                measured_by[index] = stamp;
                 let (tx, ty) = (x + i64::from(displacement.0), y + i64::from(displacement.1));
                 if tx < 0 || ty < 0 || tx >= width || ty >= height {
                     continue;
@@ -714,7 +729,9 @@ mod tests {
             .flat_map(|i| (0..4).map(move |j| (30 + 12 * i, 20 + 12 * j)))
             .collect();
         let measure = |page: &GrayImage| {
-            shared_noise(page, &sources, (200, 180), flat_residual_variance(page))
+            let mut measured_by = vec![0u8; page.len()];
+            let floor = flat_residual_variance(page);
+            shared_noise(page, &sources, (200, 180), floor, (&mut measured_by, 1))
         };
         let copy = measure(&repeated_region(false));
         assert!(copy.samples >= MIN_NOISE_SAMPLES, "{copy:?}");
