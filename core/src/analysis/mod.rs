@@ -191,11 +191,11 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
                 quality_ok = structure.quality().is_none_or(|q| q.quality >= 70);
             }
             quality_ok &= gray.width().min(gray.height()) >= 400;
-            let (noise, noise_cells, noise_level) = noise_signal(&gray);
+            let (noise, noise_cells, _) = noise_signal(&gray);
             let (grid, grid_cells, phase) = block_grid_signal(&gray);
             let origin = if jpeg { (0, 0) } else { phase };
             let (error_level, error_cells) = error_level_signal(&gray, origin);
-            let (copy_move, copy_found) = copy_move_signal(&gray, noise_level);
+            let (copy_move, copy_found) = copy_move_signal(&gray);
             let plane = if jpeg {
                 read_dct(bytes, &decode_limits).ok()
             } else {

@@ -3,11 +3,14 @@
 //! against the page's unless the forger aligned it; a crop shifts the whole
 //! grid, which is consistent and not suspicious.
 //!
-//! For each column boundary the mean absolute step between neighbouring
-//! pixels is measured against the steps on either side (runs with a step
-//! over 12 levels are edges of text and lines, and left out), and folded by position modulo 8 into 8 phases, likewise for
-//! rows. The image's phase is the strongest overall; a cell whose own
-//! strongest phase is another, and clearly so, is misaligned.
+//! For each column boundary the step between neighbouring pixels is
+//! measured against the steps on either side (runs with a step over 12
+//! levels are edges of text and lines, and left out) and folded by position
+//! modulo 8 into 8 phases, likewise for rows, per 8x8 block. The image's
+//! phase is the strongest overall. Windows the size of a pasted field
+//! (64 x 40) whose blocking favours one other column phase and one other
+//! row phase give the statistic; 64-pixel cells whose strongest phase is
+//! clearly another give the heat map and the flag.
 
 use image::GrayImage;
 
@@ -73,24 +76,29 @@ fn cell_phases(pixels: &[u8], width: usize, x0: usize, y0: usize, w: usize, h: u
     (horizontal, vertical)
 }
 
-/// The step sums of every [`CELL`] cell (row by row) and of the whole image,
-/// in one pass: the whole is the cells plus the strips right of and below
-/// them, so nothing is summed twice.
-fn all_phases(gray: &GrayImage) -> (Vec<Phases>, usize, usize, Phases) {
+/// The step sums of one 8x8 block, phase by phase: each of its columns and
+/// rows is one phase, and no sum exceeds 8 x 24, so a byte holds it.
+type BlockPhases = ([u8; 8], [u8; 8]);
+
+/// The step sums of every 8x8 block (row by row, `width / 8` across), and
+/// of the whole image: the blocks plus the strips right of and below them,
+/// so nothing is summed twice.
+fn block_phases(gray: &GrayImage) -> (Vec<BlockPhases>, Phases) {
     let (width, height) = (gray.width() as usize, gray.height() as usize);
     let pixels = gray.as_raw();
-    let cell = CELL as usize;
-    let (columns, rows) = (width / cell, height / cell);
+    let (columns, rows) = (width / 8, height / 8);
     let mut whole: Phases = ([0; 8], [0; 8]);
-    let mut cells = Vec::with_capacity(columns * rows);
+    let mut blocks = Vec::with_capacity(columns * rows);
+    // Within an aligned block, phase k is its column (row) k alone.
+    let bytes = |sums: [i64; 8]| sums.map(|sum| sum.clamp(0, 255) as u8);
     for row in 0..rows {
         for column in 0..columns {
-            let phases = cell_phases(pixels, width, column * cell, row * cell, cell, cell);
+            let phases = cell_phases(pixels, width, column * 8, row * 8, 8, 8);
             add(&mut whole, &phases);
-            cells.push(phases);
+            blocks.push((bytes(phases.0), bytes(phases.1)));
         }
     }
-    let (covered_width, covered_height) = (columns * cell, rows * cell);
+    let (covered_width, covered_height) = (columns * 8, rows * 8);
     if width > 0 && height > 0 {
         let right = cell_phases(
             pixels,
@@ -111,7 +119,110 @@ fn all_phases(gray: &GrayImage) -> (Vec<Phases>, usize, usize, Phases) {
         add(&mut whole, &right);
         add(&mut whole, &below);
     }
-    (cells, columns, rows, whole)
+    (blocks, whole)
+}
+
+/// The sums of `span` x `span` blocks (one [`CELL`] cell each), row by row,
+/// from blocks `columns` across and `rows` down.
+fn cell_sums(blocks: &[BlockPhases], columns: usize, rows: usize, span: usize) -> Vec<Phases> {
+    let across = columns / span;
+    let mut cells = vec![([0i64; 8], [0i64; 8]); across * (rows / span)];
+    for row in 0..rows / span * span {
+        for column in 0..across * span {
+            let (horizontal, vertical) = &blocks[row * columns + column];
+            let cell = &mut cells[(row / span) * across + column / span];
+            for k in 0..8 {
+                cell.0[k] += i64::from(horizontal[k]);
+                cell.1[k] += i64::from(vertical[k]);
+            }
+        }
+    }
+    cells
+}
+
+/// Window of blocks, across and down, in which a pasted field is sought:
+/// 64 x 40 pixels, inside a line of text pasted with a margin.
+const WINDOW_BLOCKS: (usize, usize) = (8, 5);
+
+/// The share of a window's steps at its strongest phase other than
+/// `global`, relative to an even spread (1: none stands out); `None` for a
+/// window with too few steps to tell.
+fn off_grid_share(phases: &[u32], global: usize, minimum_steps: f64) -> Option<f64> {
+    let total: u32 = phases.iter().sum();
+    let strongest = (0..8)
+        .filter(|&k| k != global)
+        .map(|k| phases[k])
+        .max()
+        .unwrap_or(0);
+    (f64::from(total) > minimum_steps).then(|| f64::from(strongest) * 8.0 / f64::from(total))
+}
+
+/// The most off-grid blocking of any window of [`WINDOW_BLOCKS`] (sliding
+/// by one block): of the horizontal and vertical [`off_grid_share`], the
+/// weaker. A field pasted off the page's grid keeps its own blocking at
+/// one column phase and one row phase.
+fn off_grid_windows(
+    blocks: &[BlockPhases],
+    columns: usize,
+    rows: usize,
+    global: (usize, usize),
+) -> f64 {
+    let (across, down) = WINDOW_BLOCKS;
+    if columns < across || rows < down {
+        return 0.0;
+    }
+    let minimum_steps = (across * down * 64) as f64 * 0.05;
+    // Per block column, the sums over the last `down` block rows: a row is
+    // added as it enters the window and taken off as it leaves.
+    let mut column_sums = vec![[0u32; 16]; columns];
+    let update = |column_sums: &mut [[u32; 16]], row: usize, entering: bool| {
+        for (sums, (horizontal, vertical)) in column_sums
+            .iter_mut()
+            .zip(&blocks[row * columns..(row + 1) * columns])
+        {
+            for k in 0..8 {
+                let (h, v) = (u32::from(horizontal[k]), u32::from(vertical[k]));
+                if entering {
+                    sums[k] += h;
+                    sums[8 + k] += v;
+                } else {
+                    sums[k] -= h;
+                    sums[8 + k] -= v;
+                }
+            }
+        }
+    };
+    let mut best = 0f64;
+    for row in 0..rows {
+        update(&mut column_sums, row, true);
+        if row >= down {
+            update(&mut column_sums, row - down, false);
+        }
+        if row + 1 < down {
+            continue;
+        }
+        let mut window = [0u32; 16];
+        for column in 0..columns {
+            for k in 0..16 {
+                window[k] += column_sums[column][k];
+            }
+            if column >= across {
+                for k in 0..16 {
+                    window[k] -= column_sums[column - across][k];
+                }
+            }
+            if column + 1 < across {
+                continue;
+            }
+            if let (Some(horizontal), Some(vertical)) = (
+                off_grid_share(&window[..8], global.0, minimum_steps),
+                off_grid_share(&window[8..], global.1, minimum_steps),
+            ) {
+                best = best.max(horizontal.min(vertical));
+            }
+        }
+    }
+    best
 }
 
 /// The strongest phase and how much it beats the mean of the others,
@@ -181,16 +292,24 @@ fn block_grid_cells(
     }
 }
 
-/// The grid signal, its cell outliers, and the image's grid phase.
+/// The grid signal, its cell outliers, and the image's grid phase. The
+/// statistic is how far the blocking of the most off-grid 64 x 40 window
+/// exceeds an even spread over the phases; the flag is raised by a compact
+/// region of misaligned 64-pixel cells.
 pub fn block_grid_signal(gray: &GrayImage) -> (Signal, Outliers, (usize, usize)) {
-    let (cells, columns, rows, whole) = all_phases(gray);
+    let (blocks, whole) = block_phases(gray);
+    let (block_columns, block_rows) = (gray.width() as usize / 8, gray.height() as usize / 8);
+    let span = CELL as usize / 8;
+    let cells = cell_sums(&blocks, block_columns, block_rows, span);
     let (phase, strength) = phase_of(&whole);
-    let outliers = block_grid_cells(&cells, columns, rows, phase).outliers(Tail::High, 0.03);
+    let outliers = block_grid_cells(&cells, block_columns / span, block_rows / span, phase)
+        .outliers(Tail::High, 0.03);
     let mut signal = Signal::not_applicable("block_grid");
     // Without a visible grid there is nothing to be misaligned with.
     if outliers.measured >= 4 && strength > 0.02 {
         signal.applicable = true;
-        signal.statistic = outliers.region_score.ln_1p();
+        signal.statistic =
+            (off_grid_windows(&blocks, block_columns, block_rows, phase) - 1.0).max(0.0);
         if outliers.region_score > FLAG_SCORE && outliers.outlier_share < 0.25 {
             signal.flags.push("grid_misalignment".into());
         }
@@ -204,13 +323,19 @@ mod tests {
     use crate::forensics::test_images::{decode, document, jpeg, paste};
 
     #[test]
-    fn the_cells_and_strips_sum_to_the_whole_image() {
+    fn the_blocks_and_strips_sum_to_the_whole_image() {
         for (width, height) in [(480, 320), (401, 299), (64, 64), (70, 3)] {
             let page = decode(&jpeg(&document(width, height, 2.0, 5), 60));
-            let (cells, columns, rows, whole) = all_phases(&page);
-            assert_eq!(cells.len(), columns * rows);
+            let (blocks, whole) = block_phases(&page);
             let (w, h) = (width as usize, height as usize);
+            assert_eq!(blocks.len(), (w / 8) * (h / 8));
             assert_eq!(whole, cell_phases(page.as_raw(), w, 0, 0, w, h));
+            let cells = cell_sums(&blocks, w / 8, h / 8, 8);
+            assert_eq!(cells.len(), (w / 64) * (h / 64));
+            for (index, cell) in cells.iter().enumerate() {
+                let (x, y) = (index % (w / 64) * 64, index / (w / 64) * 64);
+                assert_eq!(*cell, cell_phases(page.as_raw(), w, x, y, 64, 64));
+            }
         }
     }
 
@@ -235,6 +360,13 @@ mod tests {
         let forged = decode(&jpeg(&forged, 90));
         let (signal, outliers, phase) = block_grid_signal(&forged);
         assert_eq!(phase, (0, 0));
+        let (clean, _, _) = block_grid_signal(&page);
+        assert!(
+            signal.statistic > clean.statistic + 0.2,
+            "most off-grid window: forged {}, clean {}",
+            signal.statistic,
+            clean.statistic
+        );
         assert!(
             signal.flags.contains(&"grid_misalignment".to_owned()),
             "{outliers:?}"

@@ -73,6 +73,12 @@ const MAX_PAIRS: usize = 4096;
 /// Side of a [`CopyMove::heat_map`] cell, in input pixels.
 const MAP_CELL: u32 = 32;
 
+/// Flat-pixel residual variance below which an image counts as digitally
+/// made (a render, an export): two renders of a glyph are then identical,
+/// so a duplicate proves nothing. One gray level of noise, which a phone
+/// capture keeps even after JPEG at quality 85.
+pub const MIN_NOISE_FLOOR: f64 = 1.0;
+
 /// What the copy-move search found.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CopyMove {
@@ -91,6 +97,10 @@ pub struct CopyMove {
     pub strength: f64,
     /// The displacements checked, strongest first.
     pub candidates: Vec<Candidate>,
+    /// The analysed image's residual variance over flat pixels (gray
+    /// levels squared): the capture noise copies are told apart by. Under
+    /// [`MIN_NOISE_FLOOR`] the search does not run.
+    pub noise_floor: f64,
 }
 
 fn integral(gray: &GrayImage) -> Vec<u32> {
@@ -167,7 +177,8 @@ fn is_one_dimensional(descriptor: &[f32; 16]) -> bool {
 /// counts as none.
 const ONE_DIMENSIONAL: f32 = 0.05;
 
-/// Searches `gray` for duplicated regions.
+/// Searches `gray` for duplicated regions, unless it is too small or has no
+/// capture noise to verify a copy by (see [`MIN_NOISE_FLOOR`]).
 pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     let halved;
     let mut found = CopyMove {
@@ -188,6 +199,11 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     };
     let (width, height) = (gray.width() as usize, gray.height() as usize);
     if width < 4 * BLOCK || height < 4 * BLOCK {
+        return found;
+    }
+    let floor = flat_residual_variance(gray);
+    found.noise_floor = floor;
+    if floor < MIN_NOISE_FLOOR {
         return found;
     }
     // Every 3x3 sum once (a block's 16 sub-blocks are 16 lookups), from the
@@ -332,11 +348,6 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
         .filter(|&(_, total)| total >= MIN_CANDIDATE_VOTES)
         .collect();
     ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let floor = if ranked.is_empty() {
-        1.0
-    } else {
-        flat_residual_variance(gray)
-    };
     // Which candidate last measured each pixel (0: none), so a pixel under
     // several overlapping source blocks counts once, with no clearing.
     let mut measured_by = vec![0u8; if ranked.is_empty() { 0 } else { width * height }];
@@ -376,8 +387,9 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
             noise,
         });
     }
-    // A repeated layout (table rows, a form's lines) repeats at multiples of
-    // one step; a copy is a single displacement.
+    // A repeated layout repeats at multiples of one step (table rows, a
+    // form's lines) or several times along one axis (letters along a line,
+    // labels down a column); a copy is a single displacement.
     let periodic: Vec<bool> = found
         .candidates
         .iter()
@@ -390,7 +402,7 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
                     .filter(|&o| o != c.displacement)
             };
             let d = c.displacement;
-            others().any(|o| is_multiple(o, d) || is_multiple(d, o))
+            others().any(|o| is_multiple(o, d) || is_multiple(d, o) || share_an_axis(o, d))
         })
         .collect();
     for (candidate, periodic) in found.candidates.iter_mut().zip(periodic) {
@@ -468,6 +480,14 @@ fn is_multiple(a: (i32, i32), b: (i32, i32)) -> bool {
         let across = (rest.1 * f64::from(b.0) - rest.0 * f64::from(b.1)) / length;
         across.abs() <= 1.5 && along.abs() <= f64::from(k)
     })
+}
+
+/// Whether `a` and `b` both lie along a line of text (no vertical offset)
+/// or both down a column (no horizontal one), give or take a pixel.
+fn share_an_axis(a: (i32, i32), b: (i32, i32)) -> bool {
+    let along_a_line = |d: (i32, i32)| d.1.abs() <= 1;
+    let down_a_column = |d: (i32, i32)| d.0.abs() <= 1;
+    (along_a_line(a) && along_a_line(b)) || (down_a_column(a) && down_a_column(b))
 }
 
 /// How the capture noise of a region and of its supposed copy agree.
@@ -587,11 +607,7 @@ fn flat_residual_variance(gray: &GrayImage) -> f64 {
             }
         }
     }
-    if count == 0 {
-        1.0
-    } else {
-        (sum / count as f64).max(1e-3)
-    }
+    if count == 0 { 0.0 } else { sum / count as f64 }
 }
 
 /// A displacement many block pairs agree on, and how its pixels' noise
@@ -608,17 +624,12 @@ pub struct Candidate {
     pub strength: f64,
 }
 
-/// The copy-move signal. `noise_level` is the image's capture noise (see
-/// [`super::noise::noise_level`]): in a digitally made image two renders of
-/// the same glyph are identical, so duplicates prove nothing and the signal
-/// is not applicable.
-pub fn copy_move_signal(gray: &GrayImage, noise_level: f64) -> (Signal, CopyMove) {
+/// The copy-move signal: applicable to images with capture noise (see
+/// [`MIN_NOISE_FLOOR`]) of at least four blocks each way.
+pub fn copy_move_signal(gray: &GrayImage) -> (Signal, CopyMove) {
     let mut signal = Signal::not_applicable("copy_move");
-    if noise_level < super::noise::MIN_CAPTURE_NOISE {
-        return (signal, CopyMove::default());
-    }
     let found = find_copy_move(gray);
-    if gray.width() as usize >= 4 * BLOCK && gray.height() as usize >= 4 * BLOCK {
+    if found.noise_floor >= MIN_NOISE_FLOOR {
         signal.applicable = true;
         signal.statistic = found.strength;
         if found.strength >= FLAG_STRENGTH {
@@ -663,7 +674,7 @@ mod tests {
     #[test]
     fn a_noisy_page_has_no_duplicated_region() {
         let page = decode(&jpeg(&document(400, 300, 3.0, 7), 90));
-        let (signal, found) = copy_move_signal(&page, 3.0);
+        let (signal, found) = copy_move_signal(&page);
         assert!(signal.applicable);
         assert!(
             signal.flags.is_empty(),
@@ -678,7 +689,7 @@ mod tests {
         let patch = image::imageops::crop_imm(&page, 40, 30, 40, 40).to_image();
         paste(&mut page, &patch, 250, 190);
         let page = decode(&jpeg(&page, 90));
-        let (signal, found) = copy_move_signal(&page, 3.0);
+        let (signal, found) = copy_move_signal(&page);
         assert!(
             signal.flags.contains(&"copy_move".to_owned()),
             "{}",
@@ -701,7 +712,7 @@ mod tests {
         let patch = image::imageops::crop_imm(&page, 41, 33, 36, 36).to_image();
         paste(&mut page, &patch, 253, 188);
         let page = decode(&jpeg(&page, 92));
-        let (signal, found) = copy_move_signal(&page, 3.0);
+        let (signal, found) = copy_move_signal(&page);
         assert!(signal.flags.contains(&"copy_move".to_owned()), "{found:?}");
         assert_eq!(found.displacement, (212, 155));
     }
@@ -749,7 +760,7 @@ mod tests {
 
     #[test]
     fn an_honest_repeat_is_not_flagged() {
-        let (signal, found) = copy_move_signal(&decode(&jpeg(&repeated_region(true), 92)), 2.0);
+        let (signal, found) = copy_move_signal(&decode(&jpeg(&repeated_region(true), 92)));
         assert!(signal.flags.is_empty(), "{found:?}");
     }
 
@@ -773,6 +784,25 @@ mod tests {
             }
         });
         assert!(!is_one_dimensional(&checker));
+    }
+
+    #[test]
+    fn displacements_along_one_line_or_down_one_column_share_an_axis() {
+        assert!(share_an_axis((103, 0), (156, 1)), "letters along a line");
+        assert!(share_an_axis((0, 86), (-1, 258)), "labels down a column");
+        assert!(!share_an_axis((103, 0), (0, 86)));
+        assert!(!share_an_axis((14, 258), (0, 86)), "a copy across fields");
+    }
+
+    #[test]
+    fn a_render_without_capture_noise_is_not_searched() {
+        let mut page = document(400, 300, 0.0, 11);
+        let patch = image::imageops::crop_imm(&page, 41, 33, 36, 36).to_image();
+        paste(&mut page, &patch, 253, 188);
+        let (signal, found) = copy_move_signal(&decode(&jpeg(&page, 92)));
+        assert!(found.noise_floor < MIN_NOISE_FLOOR, "{found:?}");
+        assert!(!signal.applicable);
+        assert!(found.candidates.is_empty());
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub use agreement::{agreement_signal, combine_maps};
 pub use block_grid::{block_grid_signal, grid_phase};
 pub use cells::{HeatMap, Outliers, Tail};
 pub use container::{EDITING_SOFTWARE, container_signal, container_signal_of};
-pub use copy_move::{Candidate, CopyMove, SharedNoise, copy_move_signal, find_copy_move};
+pub use copy_move::{
+    Candidate, CopyMove, MIN_NOISE_FLOOR, SharedNoise, copy_move_signal, find_copy_move,
+};
 pub use double_quantization::{
     DoubleQuantization, double_quantization_signal, find_double_quantization,
 };
