@@ -8,7 +8,7 @@
 //! levels are edges of text and lines, and left out) and folded by position
 //! modulo 8 into 8 phases, likewise for rows, per 8x8 block. The image's
 //! phase is the strongest overall. Windows the size of a pasted field
-//! (64 x 40) whose blocking favours one other column phase and one other
+//! (80 x 48) whose blocking favours one other column phase and one other
 //! row phase give the statistic; 64-pixel cells whose strongest phase is
 //! clearly another give the heat map and the flag.
 
@@ -141,8 +141,8 @@ fn cell_sums(blocks: &[BlockPhases], columns: usize, rows: usize, span: usize) -
 }
 
 /// Window of blocks, across and down, in which a pasted field is sought:
-/// 64 x 40 pixels, inside a line of text pasted with a margin.
-const WINDOW_BLOCKS: (usize, usize) = (8, 5);
+/// 80 x 48 pixels, inside a line of text pasted with a margin.
+const WINDOW_BLOCKS: (usize, usize) = (10, 6);
 
 /// The share of a window's steps at its strongest phase other than
 /// `global`, relative to an even spread (1: none stands out); `None` for a
@@ -293,7 +293,7 @@ fn block_grid_cells(
 }
 
 /// The grid signal, its cell outliers, and the image's grid phase. The
-/// statistic is how far the blocking of the most off-grid 64 x 40 window
+/// statistic is how far the blocking of the most off-grid 80 x 48 window
 /// exceeds an even spread over the phases; the flag is raised by a compact
 /// region of misaligned 64-pixel cells.
 pub fn block_grid_signal(gray: &GrayImage) -> (Signal, Outliers, (usize, usize)) {

@@ -351,6 +351,7 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     // Which candidate last measured each pixel (0: none), so a pixel under
     // several overlapping source blocks counts once, with no clearing.
     let mut measured_by = vec![0u8; if ranked.is_empty() { 0 } else { width * height }];
+    let mut edged_blocks = None;
     for (displacement, total) in ranked {
         if found.candidates.len() == MAX_CANDIDATES {
             break;
@@ -367,14 +368,21 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
             .map(|pair| positions[pair[0]])
             .collect();
         let stamp = found.candidates.len() as u8 + 1;
+        let grid_aligned = displacement.0 % 8 == 0 && displacement.1 % 8 == 0;
+        // Two prints of a glyph the same way on JPEG's grid also share its
+        // ringing, which stays inside the 8x8 blocks holding an edge.
+        let edges = if grid_aligned {
+            Some(&*edged_blocks.get_or_insert_with(|| EdgedBlocks::of(gray)))
+        } else {
+            None
+        };
         let noise = shared_noise(
             gray,
             &sources,
             displacement,
-            floor,
+            (floor, edges),
             (&mut measured_by, stamp),
         );
-        let grid_aligned = displacement.0 % 8 == 0 && displacement.1 % 8 == 0;
         let weight = if grid_aligned {
             GRID_ALIGNED_WEIGHT
         } else {
@@ -527,7 +535,7 @@ fn shared_noise(
     gray: &GrayImage,
     sources: &[(u32, u32)],
     displacement: (i32, i32),
-    floor: f64,
+    (floor, edges): (f64, Option<&EdgedBlocks>),
     (measured_by, stamp): (&mut [u8], u8),
 ) -> SharedNoise {
     let (width, height) = (gray.width() as i64, gray.height() as i64);
@@ -542,6 +550,11 @@ fn shared_noise(
                 measured_by[index] = stamp;
                 let (tx, ty) = (x + i64::from(displacement.0), y + i64::from(displacement.1));
                 if tx < 0 || ty < 0 || tx >= width || ty >= height {
+                    continue;
+                }
+                if edges
+                    .is_some_and(|e| e.at(x as usize, y as usize) || e.at(tx as usize, ty as usize))
+                {
                     continue;
                 }
                 let (Some(a), Some(b)) = (
@@ -568,6 +581,36 @@ fn shared_noise(
         correlation: ab / (aa * bb).sqrt(),
         difference_ratio: (aa + bb - 2.0 * ab) / samples as f64 / (2.0 * floor),
         samples,
+    }
+}
+
+/// Which 8x8 blocks of JPEG's grid hold an edge (span more than
+/// [`FLAT_RANGE`] levels).
+struct EdgedBlocks {
+    columns: usize,
+    edged: Vec<bool>,
+}
+
+impl EdgedBlocks {
+    fn of(gray: &GrayImage) -> Self {
+        let (width, height) = (gray.width() as usize, gray.height() as usize);
+        let columns = width.div_ceil(8);
+        let mut ranges = vec![(u8::MAX, u8::MIN); columns * height.div_ceil(8)];
+        for (y, row) in gray.as_raw().chunks_exact(width).enumerate() {
+            for (x, &value) in row.iter().enumerate() {
+                let range = &mut ranges[(y / 8) * columns + x / 8];
+                *range = (range.0.min(value), range.1.max(value));
+            }
+        }
+        let edged = ranges
+            .into_iter()
+            .map(|(low, high)| i32::from(high) - i32::from(low) > FLAT_RANGE)
+            .collect();
+        EdgedBlocks { columns, edged }
+    }
+
+    fn at(&self, x: usize, y: usize) -> bool {
+        self.edged[(y / 8) * self.columns + x / 8]
     }
 }
 
@@ -742,7 +785,13 @@ mod tests {
         let measure = |page: &GrayImage| {
             let mut measured_by = vec![0u8; page.len()];
             let floor = flat_residual_variance(page);
-            shared_noise(page, &sources, (200, 180), floor, (&mut measured_by, 1))
+            shared_noise(
+                page,
+                &sources,
+                (200, 180),
+                (floor, None),
+                (&mut measured_by, 1),
+            )
         };
         let copy = measure(&repeated_region(false));
         assert!(copy.samples >= MIN_NOISE_SAMPLES, "{copy:?}");
@@ -784,6 +833,21 @@ mod tests {
             }
         });
         assert!(!is_one_dimensional(&checker));
+    }
+
+    #[test]
+    fn only_the_blocks_holding_an_edge_are_edged() {
+        // Flat paper with noise of a few levels, and one dark stroke across
+        // block (2, 1).
+        let mut page = GrayImage::from_fn(40, 24, |x, y| {
+            image::Luma([200 + ((x * 7 + y * 3) % 5) as u8])
+        });
+        for y in 9..15 {
+            page.put_pixel(20, y, image::Luma([40]));
+        }
+        let edges = EdgedBlocks::of(&page);
+        assert!(edges.at(20, 12) && edges.at(16, 8) && edges.at(23, 15));
+        assert!(!edges.at(12, 12) && !edges.at(24, 12) && !edges.at(20, 4));
     }
 
     #[test]
