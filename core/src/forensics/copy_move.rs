@@ -302,13 +302,13 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     // below read memory front to back.
     order.sort_unstable();
     let index = |entry: u128| (entry as u32) as usize;
-    let features: Vec<[f32; 16]> = order.iter().map(|&entry| features[index(entry)]).collect();
-    let positions: Vec<(u32, u32)> = order.iter().map(|&entry| positions[index(entry)]).collect();
+    let features = permuted(features, &order, index);
+    let positions = permuted(positions, &order, index);
     // The coarse keys and the fine feature apart too: the window's early
     // exits read only these small arrays.
     let coarse: Vec<u32> = order.iter().map(|&entry| (entry >> 64) as u32).collect();
     let fine: Vec<f32> = features.iter().map(|descriptor| descriptor[10]).collect();
-    let mut votes: HashMap<(i32, i32), Vec<usize>> = HashMap::new();
+    let mut votes: HashMap<(i32, i32), Voters> = HashMap::new();
     for i in 0..order.len() {
         for j in i + 1..(i + 1 + WINDOW).min(order.len()) {
             if coarse[i] != coarse[j] || (fine[i] - fine[j]).abs() > TOLERANCE {
@@ -327,9 +327,7 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
             if dy < 0 || (dy == 0 && dx < 0) {
                 (dx, dy, first, second) = (-dx, -dy, b, a);
             }
-            let voters = votes.entry((dx, dy)).or_default();
-            voters.push(first);
-            voters.push(second);
+            votes.entry((dx, dy)).or_default().add(first, second);
         }
     }
     // Neighbouring displacements (off by one pixel) belong to one copy.
@@ -337,7 +335,7 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
         let mut total = 0;
         for ddy in [-1, 0, 1] {
             for ddx in [-1, 0, 1] {
-                total += votes.get(&(dx + ddx, dy + ddy)).map_or(0, |v| v.len() / 2);
+                total += votes.get(&(dx + ddx, dy + ddy)).map_or(0, |v| v.count);
             }
         }
         total
@@ -364,8 +362,9 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
             continue;
         }
         let sources: Vec<(u32, u32)> = votes[&displacement]
-            .chunks_exact(2)
-            .map(|pair| positions[pair[0]])
+            .pairs
+            .iter()
+            .map(|&(source, _)| positions[source as usize])
             .collect();
         let stamp = found.candidates.len() as u8 + 1;
         let grid_aligned = displacement.0 % 8 == 0 && displacement.1 % 8 == 0;
@@ -426,9 +425,9 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
         found.votes = best.votes;
         found.strength = best.strength;
         found.pairs = votes[&best.displacement]
-            .chunks_exact(2)
-            .take(MAX_PAIRS)
-            .map(|pair| (positions[pair[0]], positions[pair[1]]))
+            .pairs
+            .iter()
+            .map(|&(source, copy)| (positions[source as usize], positions[copy as usize]))
             .collect();
     }
     found
@@ -488,6 +487,51 @@ fn is_multiple(a: (i32, i32), b: (i32, i32)) -> bool {
         let across = (rest.1 * f64::from(b.0) - rest.0 * f64::from(b.1)) / length;
         across.abs() <= 1.5 && along.abs() <= f64::from(k)
     })
+}
+
+/// `items` reordered so that entry `k` is the one `index(order[k])` named,
+/// in place (a second copy of every block's descriptor would double the
+/// search's largest allocation).
+fn permuted<T: Copy>(mut items: Vec<T>, order: &[u128], index: impl Fn(u128) -> usize) -> Vec<T> {
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        if placed[start] {
+            continue;
+        }
+        // Follow the cycle through `start`: each slot takes the item its
+        // order names, until the cycle returns to `start`.
+        let first = items[start];
+        let mut slot = start;
+        loop {
+            placed[slot] = true;
+            let from = index(order[slot]);
+            if from == start {
+                items[slot] = first;
+                break;
+            }
+            items[slot] = items[from];
+            slot = from;
+        }
+    }
+    items
+}
+
+/// The block pairs voting for one displacement: all counted, the first
+/// [`MAX_PAIRS`] kept (as indices into the blocks), so a page of repeated
+/// rows cannot fill memory with pairs nobody reads.
+#[derive(Default)]
+struct Voters {
+    count: usize,
+    pairs: Vec<(u32, u32)>,
+}
+
+impl Voters {
+    fn add(&mut self, source: usize, copy: usize) {
+        self.count += 1;
+        if self.pairs.len() < MAX_PAIRS {
+            self.pairs.push((source as u32, copy as u32));
+        }
+    }
 }
 
 /// Whether `a` and `b` both lie along a line of text (no vertical offset)
@@ -833,6 +877,16 @@ mod tests {
             }
         });
         assert!(!is_one_dimensional(&checker));
+    }
+
+    #[test]
+    fn a_permutation_in_place_puts_each_item_where_its_order_says() {
+        let items = vec!['a', 'b', 'c', 'd', 'e', 'f'];
+        let order: Vec<u128> = vec![3, 0, 4, 1, 2, 5];
+        assert_eq!(
+            permuted(items, &order, |entry| entry as usize),
+            vec!['d', 'a', 'e', 'b', 'c', 'f']
+        );
     }
 
     #[test]
