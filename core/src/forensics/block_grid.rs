@@ -80,10 +80,10 @@ fn cell_phases(pixels: &[u8], width: usize, x0: usize, y0: usize, w: usize, h: u
 /// rows is one phase, and no sum exceeds 8 x 24, so a byte holds it.
 type BlockPhases = ([u8; 8], [u8; 8]);
 
-/// The step sums of every 8x8 block (row by row, `width / 8` across), and
-/// of the whole image: the blocks plus the strips right of and below them,
-/// so nothing is summed twice.
-fn block_phases(gray: &GrayImage) -> (Vec<BlockPhases>, Phases) {
+/// The step sums of every 8x8 block (row by row), the blocks across and
+/// down, and the sums of the whole image: the blocks plus the strips right
+/// of and below them, so nothing is summed twice.
+fn block_phases(gray: &GrayImage) -> (Vec<BlockPhases>, usize, usize, Phases) {
     let (width, height) = (gray.width() as usize, gray.height() as usize);
     let pixels = gray.as_raw();
     let (columns, rows) = (width / 8, height / 8);
@@ -119,7 +119,7 @@ fn block_phases(gray: &GrayImage) -> (Vec<BlockPhases>, Phases) {
         add(&mut whole, &right);
         add(&mut whole, &below);
     }
-    (blocks, whole)
+    (blocks, columns, rows, whole)
 }
 
 /// The sums of `span` x `span` blocks (one [`CELL`] cell each), row by row,
@@ -297,8 +297,7 @@ fn block_grid_cells(
 /// exceeds an even spread over the phases; the flag is raised by a compact
 /// region of misaligned 64-pixel cells.
 pub fn block_grid_signal(gray: &GrayImage) -> (Signal, Outliers, (usize, usize)) {
-    let (blocks, whole) = block_phases(gray);
-    let (block_columns, block_rows) = (gray.width() as usize / 8, gray.height() as usize / 8);
+    let (blocks, block_columns, block_rows, whole) = block_phases(gray);
     let span = CELL as usize / 8;
     let cells = cell_sums(&blocks, block_columns, block_rows, span);
     let (phase, strength) = phase_of(&whole);
@@ -326,9 +325,10 @@ mod tests {
     fn the_blocks_and_strips_sum_to_the_whole_image() {
         for (width, height) in [(480, 320), (401, 299), (64, 64), (70, 3)] {
             let page = decode(&jpeg(&document(width, height, 2.0, 5), 60));
-            let (blocks, whole) = block_phases(&page);
+            let (blocks, columns, rows, whole) = block_phases(&page);
             let (w, h) = (width as usize, height as usize);
-            assert_eq!(blocks.len(), (w / 8) * (h / 8));
+            assert_eq!((columns, rows), (w / 8, h / 8));
+            assert_eq!(blocks.len(), columns * rows);
             assert_eq!(whole, cell_phases(page.as_raw(), w, 0, 0, w, h));
             let cells = cell_sums(&blocks, w / 8, h / 8, 8);
             assert_eq!(cells.len(), (w / 64) * (h / 64));
