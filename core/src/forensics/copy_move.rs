@@ -39,6 +39,8 @@ const WINDOW: usize = 24;
 const KEY_BIN: f32 = 6.0;
 /// Largest root-mean-square feature difference of a match, in gray levels.
 const TOLERANCE: f32 = 0.7;
+/// Largest squared descriptor distance of a match (16 features).
+const MATCH_LIMIT: f32 = TOLERANCE * TOLERANCE * 16.0;
 /// Smallest spread of the sub-block means for a block to be described.
 const MIN_CONTRAST: f32 = 20.0;
 /// Merged votes for a displacement to be checked.
@@ -116,19 +118,81 @@ fn integral(gray: &GrayImage) -> Vec<u32> {
     sums
 }
 
-/// One integer ordering the sort entries as (coarse keys, fine feature,
-/// index) do: sorting integers is several times faster than comparing tuples
-/// with a float inside.
-fn sort_key(key: (i16, i16), fine: f32, index: u32) -> u128 {
-    let unsigned = |k: i16| u128::from((k as u16) ^ 0x8000);
-    // IEEE total order as an unsigned integer.
-    let bits = fine.to_bits();
-    let fine = if bits >> 31 == 1 {
-        !bits
-    } else {
-        bits | 0x8000_0000
-    };
-    (unsigned(key.0) << 80) | (unsigned(key.1) << 64) | (u128::from(fine) << 32) | u128::from(index)
+/// A described block as one sort entry: from the top bit down, its two
+/// coarse keys, its fine feature (IEEE total order as an unsigned integer),
+/// its pixel index (where it is) and a sketch of four more of its features.
+/// Sorting integers is several times faster than comparing tuples with a
+/// float inside; the pixel index is unique, so the sketch below it does not
+/// change the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct SortEntry(u128);
+
+/// Descriptor features of [`SortEntry`]'s sketch (the coarse keys are 0 and
+/// 5, the fine feature 10).
+const SKETCHED: [usize; 4] = [3, 6, 12, 15];
+
+impl SortEntry {
+    fn new(descriptor: &[f32; 16], pixel: u32) -> Self {
+        let key = |feature: usize| {
+            let key = round_half_away(descriptor[feature] / KEY_BIN) as i16;
+            u128::from((key as u16) ^ 0x8000)
+        };
+        let bits = descriptor[10].to_bits();
+        let fine = if bits >> 31 == 1 {
+            !bits
+        } else {
+            bits | 0x8000_0000
+        };
+        // Each sketched feature to the nearest gray level within an i8.
+        let sketch = SKETCHED.iter().fold(0u32, |sketch, &feature| {
+            let level = round_half_away(descriptor[feature].clamp(-127.0, 127.0)) as i8;
+            (sketch << 8) | u32::from(level as u8)
+        });
+        SortEntry(
+            (key(0) << 112)
+                | (key(5) << 96)
+                | (u128::from(fine) << 64)
+                | (u128::from(pixel) << 32)
+                | u128::from(sketch),
+        )
+    }
+
+    /// The two coarse keys, as one integer.
+    fn coarse_keys(self) -> u32 {
+        (self.0 >> 96) as u32
+    }
+
+    /// The fine feature.
+    fn fine(self) -> f32 {
+        let bits = (self.0 >> 64) as u32;
+        f32::from_bits(if bits >> 31 == 1 {
+            bits & 0x7FFF_FFFF
+        } else {
+            !bits
+        })
+    }
+
+    /// The block's pixel index (`y * width + x`).
+    fn pixel(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+
+    /// Whether the two blocks may lie within `limit` squared distance, by
+    /// their sketches: each sketched feature is within half a level of its
+    /// value (clamping only brings two values closer), so a sketch
+    /// difference of `d` levels means at least `d - 1`, and a sum of those
+    /// squares over `limit` rules the pair out without its descriptors.
+    fn may_match(self, other: SortEntry, limit: f32) -> bool {
+        let (a, b) = (self.0 as u32, other.0 as u32);
+        let mut bound = 0i32;
+        for shift in [0, 8, 16, 24] {
+            let difference =
+                i32::from((a >> shift) as u8 as i8) - i32::from((b >> shift) as u8 as i8);
+            let at_least = (difference.abs() - 1).max(0);
+            bound += at_least * at_least;
+        }
+        bound as f32 <= limit
+    }
 }
 
 /// Whether two descriptors lie within `limit` squared distance. Half the
@@ -203,6 +267,7 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     }
     let floor = flat_residual_variance(gray);
     found.noise_floor = floor;
+
     if floor < MIN_NOISE_FLOOR {
         return found;
     }
@@ -220,11 +285,13 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
                 .wrapping_sub(sums[bottom + x]);
         }
     }
-    let positions_at_most = (height - BLOCK + 1) * (width - BLOCK + 1);
-    let mut features: Vec<[f32; 16]> = Vec::with_capacity(positions_at_most);
-    let mut positions: Vec<(u32, u32)> = Vec::with_capacity(positions_at_most);
-    // Sort keys: coarse keys, the fine feature, the block's index.
-    let mut order: Vec<u128> = Vec::with_capacity(positions_at_most);
+    drop(sums);
+    let descriptor_at = |(x, y): (u32, u32)| descriptor(&boxes, box_width, x as usize, y as usize);
+    // One sort entry per described block: its coarse keys, its fine feature
+    // and its pixel index (where it is). Descriptors are not kept: the few
+    // blocks a comparison reaches get theirs again from the 3x3 sums, which
+    // costs less than carrying every block's descriptor into sorted order.
+    let mut order: Vec<SortEntry> = Vec::with_capacity((height - BLOCK + 1) * (width - BLOCK + 1));
     // Flat blocks (paper, most of a page) are skipped on their sums' range,
     // taken from each sums row's least and greatest of the four sums a block
     // at x spans (x, x+3, x+6, x+9): a ring of the rows the current block
@@ -275,57 +342,46 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
             if high - low < flat_range {
                 continue;
             }
-            let mut block_sums = [0u32; 16];
-            for (i, value) in block_sums.iter_mut().enumerate() {
-                let (sx, sy) = (x + (i % 4) * SUB, y + (i / 4) * SUB);
-                *value = boxes[sy * box_width + sx];
-            }
-            let mut descriptor = block_sums.map(|sum| sum as f32 / (SUB * SUB) as f32);
-            let mean = descriptor.iter().sum::<f32>() / 16.0;
-            for value in &mut descriptor {
-                *value -= mean;
-            }
+            let descriptor = descriptor_at((x as u32, y as u32));
             if is_one_dimensional(&descriptor) {
                 continue;
             }
-            let key = (
-                round_half_away(descriptor[0] / KEY_BIN) as i16,
-                round_half_away(descriptor[5] / KEY_BIN) as i16,
-            );
-            order.push(sort_key(key, descriptor[10], features.len() as u32));
-            features.push(descriptor);
-            positions.push((x as u32, y as u32));
+            order.push(SortEntry::new(&descriptor, (y * width + x) as u32));
         }
     }
-    // Coarse keys first, so near-duplicates meet, then one fine feature;
-    // then descriptors and positions in that order, so that the comparisons
-    // below read memory front to back.
+    // Coarse keys first, so near-duplicates meet, then one fine feature.
     order.sort_unstable();
-    let index = |entry: u128| (entry as u32) as usize;
-    let features = permuted(features, &order, index);
-    let positions = permuted(positions, &order, index);
-    // The coarse keys and the fine feature apart too: the window's early
-    // exits read only these small arrays.
-    let coarse: Vec<u32> = order.iter().map(|&entry| (entry >> 64) as u32).collect();
-    let fine: Vec<f32> = features.iter().map(|descriptor| descriptor[10]).collect();
+    let position = |entry: SortEntry| {
+        let pixel = entry.pixel();
+        (pixel % width as u32, pixel / width as u32)
+    };
+    let mut recent = RecentDescriptors::default();
     let mut votes: HashMap<(i32, i32), Voters> = HashMap::new();
     for i in 0..order.len() {
         for j in i + 1..(i + 1 + WINDOW).min(order.len()) {
-            if coarse[i] != coarse[j] || (fine[i] - fine[j]).abs() > TOLERANCE {
+            let (a, b) = (order[i], order[j]);
+            if a.coarse_keys() != b.coarse_keys() || (a.fine() - b.fine()).abs() > TOLERANCE {
                 break;
             }
-            let (a, b) = (i, j);
-            let (pa, pb) = (positions[a], positions[b]);
+            if !a.may_match(b, MATCH_LIMIT) {
+                continue;
+            }
+            let (pa, pb) = (position(a), position(b));
             let (mut dx, mut dy) = (pb.0 as i32 - pa.0 as i32, pb.1 as i32 - pa.1 as i32);
             if dx.abs() + dy.abs() < 2 * BLOCK as i32 {
                 continue;
             }
-            if !within(&features[a], &features[b], TOLERANCE * TOLERANCE * 16.0) {
+            let first_descriptor = *recent.get(i, || descriptor_at(pa));
+            if !within(
+                &first_descriptor,
+                recent.get(j, || descriptor_at(pb)),
+                MATCH_LIMIT,
+            ) {
                 continue;
             }
-            let (mut first, mut second) = (a, b);
+            let (mut first, mut second) = (i, j);
             if dy < 0 || (dy == 0 && dx < 0) {
-                (dx, dy, first, second) = (-dx, -dy, b, a);
+                (dx, dy, first, second) = (-dx, -dy, j, i);
             }
             votes.entry((dx, dy)).or_default().add(first, second);
         }
@@ -364,7 +420,7 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
         let sources: Vec<(u32, u32)> = votes[&displacement]
             .pairs
             .iter()
-            .map(|&(source, _)| positions[source as usize])
+            .map(|&(source, _)| position(order[source as usize]))
             .collect();
         let stamp = found.candidates.len() as u8 + 1;
         let grid_aligned = displacement.0 % 8 == 0 && displacement.1 % 8 == 0;
@@ -427,7 +483,12 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
         found.pairs = votes[&best.displacement]
             .pairs
             .iter()
-            .map(|&(source, copy)| (positions[source as usize], positions[copy as usize]))
+            .map(|&(source, copy)| {
+                (
+                    position(order[source as usize]),
+                    position(order[copy as usize]),
+                )
+            })
             .collect();
     }
     found
@@ -489,31 +550,49 @@ fn is_multiple(a: (i32, i32), b: (i32, i32)) -> bool {
     })
 }
 
-/// `items` reordered so that entry `k` is the one `index(order[k])` named,
-/// in place (a second copy of every block's descriptor would double the
-/// search's largest allocation).
-fn permuted<T: Copy>(mut items: Vec<T>, order: &[u128], index: impl Fn(u128) -> usize) -> Vec<T> {
-    let mut placed = vec![false; items.len()];
-    for start in 0..items.len() {
-        if placed[start] {
-            continue;
-        }
-        // Follow the cycle through `start`: each slot takes the item its
-        // order names, until the cycle returns to `start`.
-        let first = items[start];
-        let mut slot = start;
-        loop {
-            placed[slot] = true;
-            let from = index(order[slot]);
-            if from == start {
-                items[slot] = first;
-                break;
-            }
-            items[slot] = items[from];
-            slot = from;
+/// The descriptor of the block whose top-left corner is `(x, y)`: its 16
+/// sub-block means minus the block's mean, from the 3x3 sums `boxes` (rows
+/// of `box_width`).
+fn descriptor(boxes: &[u32], box_width: usize, x: usize, y: usize) -> [f32; 16] {
+    let mut descriptor = [0f32; 16];
+    for (i, value) in descriptor.iter_mut().enumerate() {
+        let (sx, sy) = (x + (i % 4) * SUB, y + (i / 4) * SUB);
+        *value = boxes[sy * box_width + sx] as f32 / (SUB * SUB) as f32;
+    }
+    let mean = descriptor.iter().sum::<f32>() / 16.0;
+    for value in &mut descriptor {
+        *value -= mean;
+    }
+    descriptor
+}
+
+/// Descriptors of the last [`WINDOW`] + 1 sorted entries, each computed at
+/// most once: the comparisons of entry `i` reach only entries `i` to
+/// `i + WINDOW`.
+struct RecentDescriptors {
+    entries: [Option<usize>; WINDOW + 1],
+    descriptors: [[f32; 16]; WINDOW + 1],
+}
+
+impl Default for RecentDescriptors {
+    fn default() -> Self {
+        RecentDescriptors {
+            entries: [None; WINDOW + 1],
+            descriptors: [[0.0; 16]; WINDOW + 1],
         }
     }
-    items
+}
+
+impl RecentDescriptors {
+    /// Entry `k`'s descriptor, from `compute` unless it is held.
+    fn get(&mut self, k: usize, compute: impl FnOnce() -> [f32; 16]) -> &[f32; 16] {
+        let slot = k % (WINDOW + 1);
+        if self.entries[slot] != Some(k) {
+            self.entries[slot] = Some(k);
+            self.descriptors[slot] = compute();
+        }
+        &self.descriptors[slot]
+    }
 }
 
 /// The block pairs voting for one displacement: all counted, the first
@@ -667,8 +746,16 @@ fn flat_residual(gray: &GrayImage, x: usize, y: usize) -> Option<f64> {
         return None;
     }
     let raw = gray.as_raw();
+    let row = |r: usize| &raw[r * width..(r + 1) * width];
+    flat_residual_in([row(y - 1), row(y), row(y + 1)], x)
+}
+
+/// [`flat_residual`] of column `x` (not the first or last) of the middle of
+/// three consecutive rows.
+#[inline]
+fn flat_residual_in(rows: [&[u8]; 3], x: usize) -> Option<f64> {
     let (mut sum, mut low, mut high) = (0i32, 255i32, 0i32);
-    for row in raw[(y - 1) * width..(y + 2) * width].chunks_exact(width) {
+    for row in rows {
         for &value in &row[x - 1..x + 2] {
             let value = i32::from(value);
             sum += value;
@@ -679,18 +766,23 @@ fn flat_residual(gray: &GrayImage, x: usize, y: usize) -> Option<f64> {
     if high - low > FLAT_RANGE || low <= CLIPPED_LOW || high >= CLIPPED_HIGH {
         return None;
     }
-    Some(f64::from(raw[y * width + x]) - f64::from(sum) / 9.0)
+    Some(f64::from(rows[1][x]) - f64::from(sum) / 9.0)
 }
 
 /// The image's residual variance over flat pixels (every other row and
 /// column: an estimate needs no more): what independent capture noise gives.
 fn flat_residual_variance(gray: &GrayImage) -> f64 {
+    let width = gray.width() as usize;
     let (mut sum, mut count) = (0f64, 0usize);
-    for y in (1..gray.height() as usize).step_by(2) {
-        for x in (1..gray.width() as usize).step_by(2) {
-            if let Some(residual) = flat_residual(gray, x, y) {
-                sum += residual * residual;
-                count += 1;
+    if width >= 3 {
+        let rows: Vec<&[u8]> = gray.as_raw().chunks_exact(width).collect();
+        for y in (1..rows.len().saturating_sub(1)).step_by(2) {
+            let three = [rows[y - 1], rows[y], rows[y + 1]];
+            for x in (1..width - 1).step_by(2) {
+                if let Some(residual) = flat_residual_in(three, x) {
+                    sum += residual * residual;
+                    count += 1;
+                }
             }
         }
     }
@@ -731,20 +823,80 @@ mod tests {
     use super::*;
     use crate::forensics::test_images::{Noise, decode, document, jpeg, paste};
 
+    /// Descriptors from a fixed pseudo-random sequence, features in
+    /// `-spread..spread`.
+    fn descriptors(count: usize, spread: f32) -> Vec<[f32; 16]> {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * spread
+        };
+        (0..count)
+            .map(|_| std::array::from_fn(|_| next()))
+            .collect()
+    }
+
     #[test]
-    fn the_packed_sort_key_orders_as_the_tuple_does() {
-        let mut entries = Vec::new();
-        for k0 in [-3i16, 0, 2] {
-            for k1 in [i16::MIN, -1, 0, 5] {
-                for fine in [-2.5f32, -0.0, 0.0, 0.25, 7.0] {
-                    entries.push(((k0, k1), fine, entries.len() as u32));
-                }
+    fn sort_entries_order_by_coarse_keys_then_fine_feature_then_pixel() {
+        let mut blocks: Vec<([f32; 16], u32)> = Vec::new();
+        for (index, mut descriptor) in descriptors(200, 20.0).into_iter().enumerate() {
+            // Few distinct keys and fine values, so every tie-break is used.
+            descriptor[0] = [-13.0, -2.0, 0.0, 4.0][index % 4];
+            descriptor[5] = [-7.0, 9.0][index % 3 % 2];
+            descriptor[10] = [-2.5, -0.0, 0.0, 0.25, 7.0][index % 5];
+            blocks.push((descriptor, (index * 7919 % 200) as u32));
+        }
+        let tuple = |(descriptor, pixel): &([f32; 16], u32)| {
+            let key = |f: usize| round_half_away(descriptor[f] / KEY_BIN) as i16;
+            ((key(0), key(5)), descriptor[10], *pixel)
+        };
+        let mut by_tuple: Vec<_> = blocks.iter().map(tuple).collect();
+        by_tuple.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut entries: Vec<SortEntry> = blocks
+            .iter()
+            .map(|(descriptor, pixel)| SortEntry::new(descriptor, *pixel))
+            .collect();
+        entries.sort_unstable();
+        let pixels: Vec<u32> = entries.iter().map(|entry| entry.pixel()).collect();
+        let expected: Vec<u32> = by_tuple.iter().map(|t| t.2).collect();
+        assert_eq!(pixels, expected);
+    }
+
+    #[test]
+    fn a_sort_entry_gives_back_its_fine_feature_and_pixel() {
+        for fine in [-1.0e6f32, -2.5, -0.0, 0.0, 1.0e-9, 0.25, 7.0, f32::MAX] {
+            let mut descriptor = [0f32; 16];
+            descriptor[10] = fine;
+            let entry = SortEntry::new(&descriptor, 123_456);
+            assert_eq!(entry.fine().to_bits(), fine.to_bits());
+            assert_eq!(entry.pixel(), 123_456);
+        }
+    }
+
+    #[test]
+    fn the_sketch_never_rules_out_a_pair_the_full_distance_accepts() {
+        let bases = descriptors(300, 150.0);
+        let offsets = descriptors(300, 1.2);
+        let (mut accepted, mut rejected) = (0, 0);
+        for (base, offset) in bases.iter().zip(&offsets) {
+            let near: [f32; 16] = std::array::from_fn(|k| base[k] + offset[k]);
+            if within(base, &near, MATCH_LIMIT) {
+                accepted += 1;
+                let (a, b) = (SortEntry::new(base, 0), SortEntry::new(&near, 1));
+                assert!(a.may_match(b, MATCH_LIMIT), "{base:?} {near:?}");
+            } else {
+                rejected += 1;
             }
         }
-        let mut by_tuple = entries.clone();
-        by_tuple.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
-        entries.sort_by_key(|&(key, fine, index)| sort_key(key, fine, index));
-        assert_eq!(entries, by_tuple);
+        // Pairs on both sides of the limit were tried.
+        assert!(accepted > 20 && rejected > 20, "{accepted} {rejected}");
+        // Unrelated blocks are ruled out by their sketches alone.
+        let unrelated = bases.windows(2).filter(|pair| {
+            !SortEntry::new(&pair[0], 0).may_match(SortEntry::new(&pair[1], 1), MATCH_LIMIT)
+        });
+        assert!(unrelated.count() > 290);
     }
 
     #[test]
@@ -877,16 +1029,6 @@ mod tests {
             }
         });
         assert!(!is_one_dimensional(&checker));
-    }
-
-    #[test]
-    fn a_permutation_in_place_puts_each_item_where_its_order_says() {
-        let items = vec!['a', 'b', 'c', 'd', 'e', 'f'];
-        let order: Vec<u128> = vec![3, 0, 4, 1, 2, 5];
-        assert_eq!(
-            permuted(items, &order, |entry| entry as usize),
-            vec!['d', 'a', 'e', 'b', 'c', 'f']
-        );
     }
 
     #[test]

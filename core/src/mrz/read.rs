@@ -262,18 +262,24 @@ fn components(image: &GrayImage) -> Vec<Component> {
                 continue;
             }
             let here = (y * w + x) as u32;
+            // 8-connected neighbours already seen. The one above touches
+            // the other three, so when it is dark they are already joined
+            // to it; when the left one is dark, so is the upper-left.
+            let dark_at = |x: usize, y: usize| dark[y * w + x];
+            let above = y > 0 && dark_at(x, y - 1);
+            let left = x > 0 && dark_at(x - 1, y);
             let neighbours = [
-                (x > 0).then(|| y * w + x - 1),
-                (y > 0 && x > 0).then(|| (y - 1) * w + x - 1),
-                (y > 0).then(|| (y - 1) * w + x),
-                (y > 0 && x + 1 < w).then(|| (y - 1) * w + x + 1),
+                above.then(|| (y - 1) * w + x),
+                (!above && left).then(|| y * w + x - 1),
+                (!above && !left && y > 0 && x > 0 && dark_at(x - 1, y - 1))
+                    .then(|| (y - 1) * w + x - 1),
+                (!above && y > 0 && x + 1 < w && dark_at(x + 1, y - 1))
+                    .then(|| (y - 1) * w + x + 1),
             ];
             for neighbour in neighbours.into_iter().flatten() {
-                if dark[neighbour] {
-                    let (a, b) = (find(&mut parent, here), find(&mut parent, neighbour as u32));
-                    if a != b {
-                        parent[a.max(b) as usize] = a.min(b);
-                    }
+                let (a, b) = (find(&mut parent, here), find(&mut parent, neighbour as u32));
+                if a != b {
+                    parent[a.max(b) as usize] = a.min(b);
                 }
             }
         }
