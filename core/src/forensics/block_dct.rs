@@ -24,21 +24,27 @@ fn basis() -> &'static [[f32; 8]; 8] {
 /// row-major image of `width` columns, level-shifted by 128; natural order.
 pub fn forward_dct(pixels: &[u8], width: usize, x0: usize, y0: usize) -> [f32; 64] {
     let basis = basis();
+    // Each output is summed over its 8 terms in order, as a plain sum would;
+    // the loops run over the terms outside and the outputs inside, so the
+    // eight outputs are computed side by side in vector lanes.
     let mut rows = [[0.0f32; 8]; 8];
     for (y, row) in rows.iter_mut().enumerate() {
         let line = &pixels[(y0 + y) * width + x0..][..8];
-        for (u, out) in row.iter_mut().enumerate() {
-            *out = line
-                .iter()
-                .zip(&basis[u])
-                .map(|(&p, &c)| (f32::from(p) - 128.0) * c)
-                .sum();
+        for (x, &pixel) in line.iter().enumerate() {
+            let value = f32::from(pixel) - 128.0;
+            for (out, column) in row.iter_mut().zip(basis.iter()) {
+                *out += value * column[x];
+            }
         }
     }
     let mut out = [0.0f32; 64];
     for v in 0..8 {
-        for u in 0..8 {
-            out[v * 8 + u] = (0..8).map(|y| rows[y][u] * basis[v][y]).sum();
+        let output = &mut out[v * 8..][..8];
+        for (y, row) in rows.iter().enumerate() {
+            let weight = basis[v][y];
+            for (value, &term) in output.iter_mut().zip(row) {
+                *value += term * weight;
+            }
         }
     }
     out

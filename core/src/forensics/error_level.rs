@@ -48,11 +48,19 @@ pub fn error_level_cells(gray: &GrayImage, origin: (usize, usize)) -> CellValues
                     let x0 = origin.0 + column * cell + bx * 8;
                     let y0 = origin.1 + row * cell + by * 8;
                     let dct = forward_dct(gray.as_raw(), width, x0, y0);
-                    for k in 1..64 {
+                    // The 64 terms side by side (vector lanes), then added
+                    // up in order.
+                    let mut squared_residue = [0f32; 64];
+                    let mut unquantised = [0f32; 64];
+                    for k in 0..64 {
                         let (c, q) = (dct[k], table[k]);
                         let residue = c - q * round_half_away(c / q);
-                        error += f64::from(residue * residue);
-                        expected += f64::from((c * c).min(q * q / 12.0));
+                        squared_residue[k] = residue * residue;
+                        unquantised[k] = (c * c).min(q * q / 12.0);
+                    }
+                    for k in 1..64 {
+                        error += f64::from(squared_residue[k]);
+                        expected += f64::from(unquantised[k]);
                     }
                 }
             }
