@@ -18,7 +18,7 @@ use super::fusion_model::{INTERCEPT, WEIGHTS};
 pub use super::fusion_model::{CORPUS_VERSION, THRESHOLD};
 
 /// The model's inputs, in order.
-pub const FEATURES: [&str; 13] = [
+pub const FEATURES: [&str; 14] = [
     "structure",
     "noise",
     "error_level",
@@ -26,6 +26,7 @@ pub const FEATURES: [&str; 13] = [
     "copy_move",
     "recapture",
     "double_quantization",
+    "non_aligned_double_quantization",
     "agreement",
     "noiseless",
     "specific_flags",
@@ -34,11 +35,16 @@ pub const FEATURES: [&str; 13] = [
     "is_pdf",
 ];
 
-/// The pixel-level checks whose flag is set to fire on about 1% of
+/// The pixel- and DCT-level checks whose flag is set to fire on about 1% of
 /// authentic images, counted by the `specific_flags` feature. (The noise,
 /// error-level, grid and double-quantisation flags mark odd regions that
 /// many authentic images have too, so they are left out.)
-const SPECIFIC_CHECKS: [&str; 3] = ["copy_move", "noiseless", "recapture"];
+const SPECIFIC_CHECKS: [&str; 4] = [
+    "copy_move",
+    "noiseless",
+    "recapture",
+    "non_aligned_double_quantization",
+];
 
 /// The model's input vector for a set of signals (missing signals count as
 /// not applicable).
@@ -61,6 +67,7 @@ pub fn features(signals: &[Signal]) -> [f64; FEATURES.len()] {
         statistic("copy_move"),
         statistic("recapture"),
         statistic("double_quantization"),
+        statistic("non_aligned_double_quantization"),
         statistic("agreement"),
         statistic("noiseless"),
         // How many specific checks raised their flag, each at a threshold

@@ -25,7 +25,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::forensics::{
     HeatMap, Signal, agreement_signal, block_grid_signal, combine_maps, container_signal_of,
     copy_move_signal, double_quantization_signal, error_level_signal, noise_signal,
-    noiseless_signal, pdf_signal, recapture_signal,
+    noiseless_signal, non_aligned_double_quantization_signal, pdf_signal, recapture_signal,
 };
 use crate::media::{
     DecodeLimits, PdfLimits, decode_gray, detect_format, parse_jpeg, parse_pdf, read_dct,
@@ -142,13 +142,14 @@ fn content_id(bytes: &[u8]) -> String {
 }
 
 /// Signals whose flags are reported only with a forged verdict.
-const CORROBORATING: [&str; 6] = [
+const CORROBORATING: [&str; 7] = [
     "noise",
     "noiseless",
     "error_level",
     "block_grid",
     "copy_move",
     "double_quantization",
+    "non_aligned_double_quantization",
 ];
 
 /// Analyses a JPEG, PNG or PDF.
@@ -210,6 +211,12 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
             };
             let (noiseless, noiseless_region) =
                 noiseless_signal(&gray, origin, plane.as_ref().map(|p| &p.quantization));
+            let last_steps = structure
+                .as_ref()
+                .and_then(|structure| structure.luminance_table())
+                .map(|table| table.natural_order());
+            let (non_aligned, non_aligned_region) =
+                non_aligned_double_quantization_signal(&gray, origin, last_steps.as_ref());
             signals.extend([
                 noise,
                 error_level,
@@ -218,6 +225,7 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
                 recapture_signal(&gray),
                 double_quantization,
                 noiseless,
+                non_aligned,
             ]);
             let mut maps = vec![
                 &noise_cells.map,
@@ -231,6 +239,9 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
             // corroborate: shown, not counted in the agreement.
             let copy_map = copy_found.heat_map(gray.width(), gray.height());
             maps.extend(copy_map.as_ref());
+            // Found only at its first grid's offset, which no other signal
+            // reads: shown, not counted in the agreement either.
+            maps.push(&non_aligned_region.map);
             heat_map = combine_maps(&maps);
             if options.mrz_text.is_none()
                 && options.read_mrz.unwrap_or(true)
@@ -398,6 +409,7 @@ mod tests {
                 "recapture",
                 "double_quantization",
                 "noiseless",
+                "non_aligned_double_quantization",
                 "agreement"
             ]
         );

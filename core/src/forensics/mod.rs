@@ -12,6 +12,7 @@ mod double_quantization;
 mod error_level;
 mod noise;
 mod noiseless;
+mod non_aligned_double_quantization;
 mod pdf_edits;
 mod recapture;
 #[cfg(test)]
@@ -31,6 +32,10 @@ pub use error_level::error_level_signal;
 pub use noise::{MIN_CAPTURE_NOISE, noise_level, noise_signal};
 pub use noiseless::{
     NoiselessRegion, find_noiseless_region, flat_block_surprise, noiseless_signal,
+};
+pub use non_aligned_double_quantization::{
+    NonAlignedDoubleQuantization, find_non_aligned_double_quantization,
+    non_aligned_double_quantization_signal,
 };
 pub use pdf_edits::{PDF_EDITORS, pdf_signal};
 pub use recapture::{moire_excess, recapture_signal};

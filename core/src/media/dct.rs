@@ -15,7 +15,7 @@
 //! `complete: false`) instead of reading past the buffer.
 
 use super::decode::DecodeLimits;
-use super::jpeg::{read_quantization, skip_entropy_coded};
+use super::jpeg::{natural_order, read_quantization, skip_entropy_coded};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Zig-zag position → natural (row-major) position in an 8x8 block.
@@ -410,10 +410,7 @@ pub fn read_dct(bytes: &[u8], limits: &DecodeLimits) -> Result<DctPlane> {
     let luma = decoder.frame.components[0];
     let quantization = tables[luma.table]
         .ok_or_else(|| malformed("the luminance quantisation table is missing"))?;
-    let mut natural = [0u16; 64];
-    for (zigzag, value) in quantization.iter().enumerate() {
-        natural[ZIGZAG_TO_NATURAL[zigzag]] = *value;
-    }
+    let natural = natural_order(&quantization);
     let complete = decoder.complete && scans > 0;
     let mut planes = decoder.planes;
     Ok(DctPlane {

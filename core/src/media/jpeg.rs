@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+use super::dct::ZIGZAG_TO_NATURAL;
 use crate::error::{Error, ErrorCode, Result};
 
 /// Most segments read before giving up (a real file has a few dozen).
@@ -33,6 +34,24 @@ pub struct QuantizationTable {
     pub precision_bits: u8,
     /// The 64 divisors, in zig-zag order.
     pub values: Vec<u16>,
+}
+
+impl QuantizationTable {
+    /// The divisors in natural (row-major) order, as a block's coefficients
+    /// are laid out.
+    pub fn natural_order(&self) -> [u16; 64] {
+        natural_order(&self.values)
+    }
+}
+
+/// A table given in zig-zag order (as files and [`libjpeg_luminance_table`]
+/// give it) in natural row-major order; entries a short table lacks are 1.
+pub fn natural_order(zigzag: &[u16]) -> [u16; 64] {
+    let mut natural = [1u16; 64];
+    for (index, &value) in zigzag.iter().enumerate().take(64) {
+        natural[ZIGZAG_TO_NATURAL[index]] = value;
+    }
+    natural
 }
 
 /// The quality a table corresponds to, on libjpeg's 1–100 scale.

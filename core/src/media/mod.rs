@@ -12,7 +12,7 @@ pub use decode::{DecodeLimits, decode_gray, decode_rgb_upright};
 pub use format::{Sniffed, detect_format, sniff};
 pub use jpeg::{
     JpegStructure, QualityEstimate, QuantizationTable, Segment, estimate_quality,
-    libjpeg_luminance_table, parse_jpeg,
+    libjpeg_luminance_table, natural_order, parse_jpeg,
 };
 pub use metadata::{ImageMetadata, jpeg_metadata};
 pub use pdf::{PdfLimits, PdfSignature, PdfStructure, parse_pdf};
