@@ -19,7 +19,7 @@
 //! as a z-score. A pasted field is a window of cells (64 x 128 pixels) whose
 //! z-scores at one offset and quality add up; a crop of a coarse JPEG, which
 //! shifts the whole page, raises every window alike and is discounted by
-//! the median window. The statistic is the best window's excess.
+//! the mean window. The statistic is the best window's excess.
 //!
 //! Steps not clearly coarser than the file's own are skipped: the last
 //! save's lattice would leak into the offsets next to its grid. Written
@@ -66,7 +66,7 @@ const FLAG_SCORE: f64 = 8.0;
 /// What the non-aligned check found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NonAlignedDoubleQuantization {
-    /// The best window's z-score excess over the image's median window at
+    /// The best window's z-score excess over the image's mean window at
     /// the same offset and quality (0 when nothing could be measured).
     pub score: f64,
     /// The offset of the best window's first grid from the file's, in
@@ -400,7 +400,7 @@ pub fn find_non_aligned_double_quantization(
             }
         }
     }
-    // Windows of cells at each offset and quality, against their median.
+    // Windows of cells at each offset and quality, against their mean.
     let (window_rows, window_columns) = (rows + 1 - WINDOW.0, columns + 1 - WINDOW.1);
     found.windows = window_rows * window_columns;
     let scale = ((WINDOW.0 * WINDOW.1) as f32).sqrt();
