@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 /// `COS[u][x] = c(u)/2 · cos((2x+1)uπ/16)`, the 1-D basis.
-fn basis() -> &'static [[f32; 8]; 8] {
+pub(super) fn basis() -> &'static [[f32; 8]; 8] {
     static BASIS: OnceLock<[[f32; 8]; 8]> = OnceLock::new();
     BASIS.get_or_init(|| {
         let mut table = [[0.0f32; 8]; 8];

@@ -28,6 +28,7 @@
 use image::GrayImage;
 
 use super::Signal;
+use super::block_dct::basis;
 use super::cells::HeatMap;
 use crate::media::{libjpeg_luminance_table, natural_order};
 
@@ -81,19 +82,6 @@ pub struct NonAlignedDoubleQuantization {
     pub map: HeatMap,
 }
 
-/// The 1-D DCT-II basis rows 0–2 (`c(u)/2 · cos((2x+1)uπ/16)`).
-fn basis() -> [[f32; 8]; HORIZONTAL] {
-    let mut table = [[0.0f32; 8]; HORIZONTAL];
-    for (u, row) in table.iter_mut().enumerate() {
-        let scale = if u == 0 { 0.125f64.sqrt() } else { 0.5 };
-        for (x, value) in row.iter_mut().enumerate() {
-            let angle = ((2 * x + 1) * u) as f64 * std::f64::consts::PI / 16.0;
-            *value = (scale * angle.cos()) as f32;
-        }
-    }
-    table
-}
-
 /// `t − round(t)` for |t| < 2²²: adding and removing 1.5·2²³ rounds to the
 /// nearest integer in two instructions that vectorise (the compiler may not
 /// fold them away, floats not being associative).
@@ -104,8 +92,10 @@ fn distance_to_integer(t: f32) -> f32 {
 }
 
 /// Per position and first quality, the step and whether it is searched.
-fn first_steps(last_steps: Option<&[u16; 64]>) -> [[Option<f32>; POSITIONS.len()]; 7] {
-    let mut steps = [[None; POSITIONS.len()]; 7];
+fn first_steps(
+    last_steps: Option<&[u16; 64]>,
+) -> [[Option<f32>; POSITIONS.len()]; FIRST_QUALITIES.len()] {
+    let mut steps = [[None; POSITIONS.len()]; FIRST_QUALITIES.len()];
     for (row, quality) in steps.iter_mut().zip(FIRST_QUALITIES) {
         let natural = natural_order(&libjpeg_luminance_table(quality));
         for (step, (v, u)) in row.iter_mut().zip(POSITIONS) {
@@ -134,7 +124,7 @@ fn count_votes(
     gray: &GrayImage,
     columns: usize,
     rows: usize,
-    steps: &[[Option<f32>; POSITIONS.len()]; 7],
+    steps: &[[Option<f32>; POSITIONS.len()]; FIRST_QUALITIES.len()],
 ) -> Votes {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
@@ -151,7 +141,7 @@ fn count_votes_avx2(
     gray: &GrayImage,
     columns: usize,
     rows: usize,
-    steps: &[[Option<f32>; POSITIONS.len()]; 7],
+    steps: &[[Option<f32>; POSITIONS.len()]; FIRST_QUALITIES.len()],
 ) -> Votes {
     count_votes_in_lanes(gray, columns, rows, steps)
 }
@@ -161,7 +151,7 @@ fn count_votes_in_lanes(
     gray: &GrayImage,
     columns: usize,
     rows: usize,
-    steps: &[[Option<f32>; POSITIONS.len()]; 7],
+    steps: &[[Option<f32>; POSITIONS.len()]; FIRST_QUALITIES.len()],
 ) -> Votes {
     let width = gray.width() as usize;
     let pixels = gray.as_raw();
@@ -193,7 +183,7 @@ fn count_votes_in_lanes(
     for y in 0..7 {
         transform_row(
             row_of(y),
-            &basis,
+            basis,
             &mut line,
             &mut ring[(y % 8) * HORIZONTAL..][..HORIZONTAL],
         );
@@ -201,7 +191,7 @@ fn count_votes_in_lanes(
     for y in 0..rows * CELL {
         transform_row(
             row_of(y + 7),
-            &basis,
+            basis,
             &mut line,
             &mut ring[((y + 7) % 8) * HORIZONTAL..][..HORIZONTAL],
         );
@@ -254,19 +244,15 @@ fn count_votes_in_lanes(
     votes
 }
 
-/// The horizontal transforms (frequencies 0–2) of one image row, for the
-/// blocks starting at each of its first `out[u].len()` pixels.
+/// The horizontal transforms (frequencies 0–2, rows of the DCT `basis`) of
+/// one image row, for the blocks starting at each of its first
+/// `out[u].len()` pixels.
 #[inline(always)]
-fn transform_row(
-    pixels: &[u8],
-    basis: &[[f32; 8]; HORIZONTAL],
-    line: &mut [f32],
-    out: &mut [Vec<f32>],
-) {
+fn transform_row(pixels: &[u8], basis: &[[f32; 8]; 8], line: &mut [f32], out: &mut [Vec<f32>]) {
     for (value, &pixel) in line.iter_mut().zip(pixels) {
         *value = f32::from(pixel) - 128.0;
     }
-    for (weights, out) in basis.iter().zip(out) {
+    for (weights, out) in basis[..HORIZONTAL].iter().zip(out) {
         let span = out.len();
         out.fill(0.0);
         for (k, &weight) in weights.iter().enumerate() {
