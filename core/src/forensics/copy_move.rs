@@ -4,7 +4,8 @@
 //!
 //! Search: every overlapping 12x12 block (one-pixel stride, so a copy moved
 //! by any amount is found) is described by the 16 means of its 3x3
-//! sub-blocks minus the block mean. Descriptors are sorted by two coarsely
+//! sub-blocks minus the block mean, in integers (1/144 of a gray level), so
+//! keys, bins and tolerances are exact and the arithmetic vectorises. Descriptors are sorted by two coarsely
 //! binned features, then a fine one, and neighbours compared; pairs that
 //! agree within a tolerance and lie apart vote for their displacement. Flat
 //! blocks (paper) and one-dimensional ones (a straight edge or rule, which
@@ -27,19 +28,28 @@ use std::collections::HashMap;
 use image::GrayImage;
 
 use super::Signal;
-use super::block_dct::round_half_away;
 use super::cells::HeatMap;
 
 /// Block side and sub-block side.
 const BLOCK: usize = 12;
 const SUB: usize = 3;
-/// Neighbours compared in sorted order.
+/// Neighbours compared in sorted order (at most 32: one bit each in a mask).
 const WINDOW: usize = 24;
-/// Bin width of the two coarse sort keys, in gray levels.
-const KEY_BIN: f32 = 6.0;
-/// Largest root-mean-square feature difference of a match, in gray levels.
+const _: () = assert!(WINDOW <= 32);
+/// Descriptor units per gray level: a feature is 16 times a 3x3 sum minus
+/// the sum of all 16, which is 144 times (sub-block mean minus block mean).
+const UNITS: i32 = (SUB * SUB * 16) as i32;
+/// A block's descriptor, in [`UNITS`].
+type Descriptor = [i32; 16];
+/// Bin width of the two coarse sort keys: 6 gray levels.
+const KEY_BIN: i32 = 6 * UNITS;
+/// Largest root-mean-square feature difference of a match: 0.7 of a gray
+/// level.
 const TOLERANCE: f32 = 0.7;
-/// Largest squared descriptor distance of a match (16 features).
+/// Largest difference of the fine feature of a match, in [`UNITS`].
+const FINE_TOLERANCE: i32 = (TOLERANCE * UNITS as f32) as i32;
+/// Largest squared descriptor distance of a match (16 features), in gray
+/// levels squared.
 const MATCH_LIMIT: f32 = TOLERANCE * TOLERANCE * 16.0;
 /// Smallest spread of the sub-block means for a block to be described.
 const MIN_CONTRAST: f32 = 20.0;
@@ -119,11 +129,10 @@ fn integral(gray: &GrayImage) -> Vec<u32> {
 }
 
 /// A described block as one sort entry: from the top bit down, its two
-/// coarse keys, its fine feature (IEEE total order as an unsigned integer),
+/// coarse keys, its fine feature (offset to sort as an unsigned integer),
 /// its pixel index (where it is) and a sketch of four more of its features.
-/// Sorting integers is several times faster than comparing tuples with a
-/// float inside; the pixel index is unique, so the sketch below it does not
-/// change the order.
+/// Sorting integers is several times faster than comparing tuples; the
+/// pixel index is unique, so the sketch below it does not change the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct SortEntry(u128);
 
@@ -132,20 +141,15 @@ struct SortEntry(u128);
 const SKETCHED: [usize; 4] = [3, 6, 12, 15];
 
 impl SortEntry {
-    fn new(descriptor: &[f32; 16], pixel: u32) -> Self {
+    fn new(descriptor: &Descriptor, pixel: u32) -> Self {
         let key = |feature: usize| {
-            let key = round_half_away(descriptor[feature] / KEY_BIN) as i16;
+            let key = divide_rounding(descriptor[feature], KEY_BIN) as i16;
             u128::from((key as u16) ^ 0x8000)
         };
-        let bits = descriptor[10].to_bits();
-        let fine = if bits >> 31 == 1 {
-            !bits
-        } else {
-            bits | 0x8000_0000
-        };
+        let fine = (descriptor[10] as u32) ^ 0x8000_0000;
         // Each sketched feature to the nearest gray level within an i8.
         let sketch = SKETCHED.iter().fold(0u32, |sketch, &feature| {
-            let level = round_half_away(descriptor[feature].clamp(-127.0, 127.0)) as i8;
+            let level = divide_rounding(descriptor[feature], UNITS).clamp(-127, 127) as i8;
             (sketch << 8) | u32::from(level as u8)
         });
         SortEntry(
@@ -162,14 +166,9 @@ impl SortEntry {
         (self.0 >> 96) as u32
     }
 
-    /// The fine feature.
-    fn fine(self) -> f32 {
-        let bits = (self.0 >> 64) as u32;
-        f32::from_bits(if bits >> 31 == 1 {
-            bits & 0x7FFF_FFFF
-        } else {
-            !bits
-        })
+    /// The fine feature, in [`UNITS`].
+    fn fine(self) -> i32 {
+        (((self.0 >> 64) as u32) ^ 0x8000_0000) as i32
     }
 
     /// The block's pixel index (`y * width + x`).
@@ -177,32 +176,51 @@ impl SortEntry {
         (self.0 >> 32) as u32
     }
 
-    /// Whether the two blocks may lie within `limit` squared distance, by
-    /// their sketches: each sketched feature is within half a level of its
-    /// value (clamping only brings two values closer), so a sketch
-    /// difference of `d` levels means at least `d - 1`, and a sum of those
-    /// squares over `limit` rules the pair out without its descriptors.
+    /// Whether the two blocks may lie within `limit` squared distance (gray
+    /// levels squared), by their sketches.
+    #[cfg(test)]
     fn may_match(self, other: SortEntry, limit: f32) -> bool {
-        let (a, b) = (self.0 as u32, other.0 as u32);
-        let mut bound = 0i32;
-        for shift in [0, 8, 16, 24] {
-            let difference =
-                i32::from((a >> shift) as u8 as i8) - i32::from((b >> shift) as u8 as i8);
-            let at_least = (difference.abs() - 1).max(0);
-            bound += at_least * at_least;
-        }
-        bound as f32 <= limit
+        sketch_bound(self.sketch(), other.sketch()) as f32 <= limit
+    }
+
+    /// The sketch of four features (see [`sketch_bound`]).
+    fn sketch(self) -> u32 {
+        self.0 as u32
     }
 }
 
-/// Whether two descriptors lie within `limit` squared distance. Half the
-/// dimensions first, in eight lanes (vector instructions): nearly every pair
-/// compared is far apart, and most are rejected there.
-fn within(a: &[f32; 16], b: &[f32; 16], limit: f32) -> bool {
+/// The least squared distance (gray levels squared) at which two blocks
+/// with sketches `a` and `b` can lie: each sketched feature is within half
+/// a level of its value (clamping only brings two values closer), so a
+/// sketch difference of `d` levels means at least `d - 1`. A pair whose
+/// bound is over the match limit is ruled out without its descriptors.
+fn sketch_bound(a: u32, b: u32) -> i32 {
+    let mut bound = 0i32;
+    for shift in [0, 8, 16, 24] {
+        let difference = i32::from((a >> shift) as u8 as i8) - i32::from((b >> shift) as u8 as i8);
+        let at_least = (difference.abs() - 1).max(0);
+        bound += at_least * at_least;
+    }
+    bound
+}
+
+/// `value / divisor` rounded to the nearest integer, halves away from zero.
+fn divide_rounding(value: i32, divisor: i32) -> i32 {
+    let magnitude = (value.abs() + divisor / 2) / divisor;
+    if value < 0 { -magnitude } else { magnitude }
+}
+
+/// Whether two descriptors lie within `limit` squared distance (gray levels
+/// squared). Half the dimensions first, in eight lanes (vector
+/// instructions): nearly every pair compared is far apart, and most are
+/// rejected there. The squares are summed as `f32`: exact while the sum is
+/// under 2^24, and a sum past that is far over any limit.
+fn within(a: &Descriptor, b: &Descriptor, limit: f32) -> bool {
+    let limit = limit * (UNITS * UNITS) as f32;
     let half = |offset: usize| {
         let mut lanes = [0f32; 8];
         for (k, lane) in lanes.iter_mut().enumerate() {
-            let difference = a[offset + k] - b[offset + k];
+            let difference = (a[offset + k] - b[offset + k]) as f32;
             *lane = difference * difference;
         }
         // Pairwise, so the four-lane halves add in parallel.
@@ -221,25 +239,25 @@ fn within(a: &[f32; 16], b: &[f32; 16], limit: f32) -> bool {
 /// Whether a block's content barely changes along its rows or along its
 /// columns (a straight edge, a rule, a slow background line): such a block
 /// matches itself moved along that axis, so its matches prove nothing.
-fn is_one_dimensional(descriptor: &[f32; 16]) -> bool {
-    let (mut along_rows, mut along_columns) = (0f32, 0f32);
+fn is_one_dimensional(descriptor: &Descriptor) -> bool {
+    let (mut along_rows, mut along_columns) = (0i64, 0i64);
     for row in 0..4 {
         for column in 0..4 {
-            let value = descriptor[row * 4 + column];
+            let value = i64::from(descriptor[row * 4 + column]);
             if column < 3 {
-                along_rows += (descriptor[row * 4 + column + 1] - value).powi(2);
+                along_rows += (i64::from(descriptor[row * 4 + column + 1]) - value).pow(2);
             }
             if row < 3 {
-                along_columns += (descriptor[(row + 1) * 4 + column] - value).powi(2);
+                along_columns += (i64::from(descriptor[(row + 1) * 4 + column]) - value).pow(2);
             }
         }
     }
-    along_rows.min(along_columns) < ONE_DIMENSIONAL * along_rows.max(along_columns)
+    along_rows.min(along_columns) * ONE_DIMENSIONAL_RATIO < along_rows.max(along_columns)
 }
 
-/// Share of the stronger direction's variation below which the weaker one
-/// counts as none.
-const ONE_DIMENSIONAL: f32 = 0.05;
+/// How many times the stronger direction's variation exceeds the weaker's
+/// when the weaker counts as none (the weaker under 5% of the stronger).
+const ONE_DIMENSIONAL_RATIO: i64 = 20;
 
 /// Searches `gray` for duplicated regions, unless it is too small or has no
 /// capture noise to verify a copy by (see [`MIN_NOISE_FLOOR`]).
@@ -314,6 +332,7 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     for row in 0..ring - 1 {
         extremes_of_row(row, &mut row_low[slot(row)], &mut row_high[slot(row)]);
     }
+    let mut contrasted = vec![0u32; spans];
     let flat_range = (MIN_CONTRAST * (SUB * SUB) as f32) as u32;
     for y in 0..=height - BLOCK {
         let newest = y + 3 * SUB;
@@ -335,17 +354,22 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
             &row_high[row(2)],
             &row_high[row(3)],
         );
+        // The row's blocks with contrast, listed without a branch per
+        // block: which blocks are flat follows the page's content, which a
+        // branch predictor cannot.
+        let mut listed = 0;
         for x in 0..spans {
             let low = l0[x].min(l1[x]).min(l2[x].min(l3[x]));
             let high = h0[x].max(h1[x]).max(h2[x].max(h3[x]));
-            if high - low < flat_range {
-                continue;
-            }
-            let descriptor = descriptor_at((x as u32, y as u32));
+            contrasted[listed] = x as u32;
+            listed += usize::from(high - low >= flat_range);
+        }
+        for &x in &contrasted[..listed] {
+            let descriptor = descriptor_at((x, y as u32));
             if is_one_dimensional(&descriptor) {
                 continue;
             }
-            order.push(SortEntry::new(&descriptor, (y * width + x) as u32));
+            order.push(SortEntry::new(&descriptor, (y * width) as u32 + x));
         }
     }
     // Coarse keys first, so near-duplicates meet, then one fine feature.
@@ -356,15 +380,31 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     };
     let mut recent = RecentDescriptors::default();
     let mut votes: HashMap<(i32, i32), Voters> = HashMap::new();
-    for i in 0..order.len() {
-        for j in i + 1..(i + 1 + WINDOW).min(order.len()) {
-            let (a, b) = (order[i], order[j]);
-            if a.coarse_keys() != b.coarse_keys() || (a.fine() - b.fine()).abs() > TOLERANCE {
-                break;
-            }
-            if !a.may_match(b, MATCH_LIMIT) {
-                continue;
-            }
+    // Sketches apart, so the pass over a run of neighbours reads 4 bytes
+    // each and vectorises.
+    let sketches: Vec<u32> = order.iter().map(|entry| entry.sketch()).collect();
+    // Sketch bounds are whole levels squared.
+    let sketch_limit = MATCH_LIMIT.floor() as i32;
+    for (i, &a) in order.iter().enumerate() {
+        // The neighbours close enough in the sort keys: sorted, they form
+        // a run that ends at the first that is not.
+        let last = (i + WINDOW).min(order.len() - 1);
+        let mut end = i + 1;
+        while end <= last
+            && order[end].coarse_keys() == a.coarse_keys()
+            && (order[end].fine() - a.fine()).abs() <= FINE_TOLERANCE
+        {
+            end += 1;
+        }
+        // Which of them the sketches leave in, as bits of a mask.
+        let mut left_in = 0u32;
+        for (k, &sketch) in sketches[i + 1..end].iter().enumerate() {
+            left_in |= u32::from(sketch_bound(sketches[i], sketch) <= sketch_limit) << k;
+        }
+        while left_in != 0 {
+            let j = i + 1 + left_in.trailing_zeros() as usize;
+            left_in &= left_in - 1;
+            let b = order[j];
             let (pa, pb) = (position(a), position(b));
             let (mut dx, mut dy) = (pb.0 as i32 - pa.0 as i32, pb.1 as i32 - pa.1 as i32);
             if dx.abs() + dy.abs() < 2 * BLOCK as i32 {
@@ -550,17 +590,17 @@ fn is_multiple(a: (i32, i32), b: (i32, i32)) -> bool {
 }
 
 /// The descriptor of the block whose top-left corner is `(x, y)`: its 16
-/// sub-block means minus the block's mean, from the 3x3 sums `boxes` (rows
-/// of `box_width`).
-fn descriptor(boxes: &[u32], box_width: usize, x: usize, y: usize) -> [f32; 16] {
-    let mut descriptor = [0f32; 16];
+/// sub-block means minus the block's mean, in [`UNITS`], from the 3x3 sums
+/// `boxes` (rows of `box_width`).
+fn descriptor(boxes: &[u32], box_width: usize, x: usize, y: usize) -> Descriptor {
+    let mut descriptor = [0i32; 16];
     for (i, value) in descriptor.iter_mut().enumerate() {
         let (sx, sy) = (x + (i % 4) * SUB, y + (i / 4) * SUB);
-        *value = boxes[sy * box_width + sx] as f32 / (SUB * SUB) as f32;
+        *value = boxes[sy * box_width + sx] as i32;
     }
-    let mean = descriptor.iter().sum::<f32>() / 16.0;
+    let total: i32 = descriptor.iter().sum();
     for value in &mut descriptor {
-        *value -= mean;
+        *value = 16 * *value - total;
     }
     descriptor
 }
@@ -570,21 +610,21 @@ fn descriptor(boxes: &[u32], box_width: usize, x: usize, y: usize) -> [f32; 16] 
 /// `i + WINDOW`.
 struct RecentDescriptors {
     entries: [Option<usize>; WINDOW + 1],
-    descriptors: [[f32; 16]; WINDOW + 1],
+    descriptors: [Descriptor; WINDOW + 1],
 }
 
 impl Default for RecentDescriptors {
     fn default() -> Self {
         RecentDescriptors {
             entries: [None; WINDOW + 1],
-            descriptors: [[0.0; 16]; WINDOW + 1],
+            descriptors: [[0; 16]; WINDOW + 1],
         }
     }
 }
 
 impl RecentDescriptors {
     /// Entry `k`'s descriptor, from `compute` unless it is held.
-    fn get(&mut self, k: usize, compute: impl FnOnce() -> [f32; 16]) -> &[f32; 16] {
+    fn get(&mut self, k: usize, compute: impl FnOnce() -> Descriptor) -> &Descriptor {
         let slot = k % (WINDOW + 1);
         if self.entries[slot] != Some(k) {
             self.entries[slot] = Some(k);
@@ -823,14 +863,15 @@ mod tests {
     use crate::forensics::test_images::{Noise, decode, document, jpeg, paste};
 
     /// Descriptors from the pseudo-random sequence of `seed`, features in
-    /// `-spread..spread`.
-    fn descriptors(seed: u64, count: usize, spread: f32) -> Vec<[f32; 16]> {
+    /// `-spread..spread` gray levels.
+    fn descriptors(seed: u64, count: usize, spread: f32) -> Vec<Descriptor> {
         let mut state = seed;
         let mut next = move || {
             state = state
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
-            ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * spread
+            let level = ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * spread;
+            (level * UNITS as f32).round() as i32
         };
         (0..count)
             .map(|_| std::array::from_fn(|_| next()))
@@ -839,20 +880,21 @@ mod tests {
 
     #[test]
     fn sort_entries_order_by_coarse_keys_then_fine_feature_then_pixel() {
-        let mut blocks: Vec<([f32; 16], u32)> = Vec::new();
+        let mut blocks: Vec<(Descriptor, u32)> = Vec::new();
         for (index, mut descriptor) in descriptors(1, 200, 20.0).into_iter().enumerate() {
-            // Few distinct keys and fine values, so every tie-break is used.
-            descriptor[0] = [-13.0, -2.0, 0.0, 4.0][index % 4];
-            descriptor[5] = [-7.0, 9.0][index % 3 % 2];
-            descriptor[10] = [-2.5, -0.0, 0.0, 0.25, 7.0][index % 5];
+            // Few distinct keys and fine values, so every tie-break is used;
+            // keys on both sides of a bin's edge (3 levels: 432 units).
+            descriptor[0] = [-13 * UNITS, -432, -431, 0, 431, 432, 4 * UNITS][index % 7];
+            descriptor[5] = [-7 * UNITS, 9 * UNITS][index % 3 % 2];
+            descriptor[10] = [-360, -1, 0, 36, 7 * UNITS][index % 5];
             blocks.push((descriptor, (index * 7919 % 200) as u32));
         }
-        let tuple = |(descriptor, pixel): &([f32; 16], u32)| {
-            let key = |f: usize| round_half_away(descriptor[f] / KEY_BIN) as i16;
+        let tuple = |(descriptor, pixel): &(Descriptor, u32)| {
+            let key = |f: usize| (f64::from(descriptor[f]) / f64::from(KEY_BIN)).round() as i16;
             ((key(0), key(5)), descriptor[10], *pixel)
         };
         let mut by_tuple: Vec<_> = blocks.iter().map(tuple).collect();
-        by_tuple.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        by_tuple.sort();
         let mut entries: Vec<SortEntry> = blocks
             .iter()
             .map(|(descriptor, pixel)| SortEntry::new(descriptor, *pixel))
@@ -865,11 +907,11 @@ mod tests {
 
     #[test]
     fn a_sort_entry_gives_back_its_fine_feature_and_pixel() {
-        for fine in [-1.0e6f32, -2.5, -0.0, 0.0, 1.0e-9, 0.25, 7.0, f32::MAX] {
-            let mut descriptor = [0f32; 16];
+        for fine in [-36_720, -360, -1, 0, 1, 36, 7 * UNITS, 36_720] {
+            let mut descriptor = [0; 16];
             descriptor[10] = fine;
             let entry = SortEntry::new(&descriptor, 123_456);
-            assert_eq!(entry.fine().to_bits(), fine.to_bits());
+            assert_eq!(entry.fine(), fine);
             assert_eq!(entry.pixel(), 123_456);
         }
     }
@@ -881,7 +923,7 @@ mod tests {
         let offsets = descriptors(3, 300, 1.2);
         let (mut accepted, mut rejected) = (0, 0);
         for (base, offset) in bases.iter().zip(&offsets) {
-            let near: [f32; 16] = std::array::from_fn(|k| base[k] + offset[k]);
+            let near: Descriptor = std::array::from_fn(|k| base[k] + offset[k]);
             if within(base, &near, MATCH_LIMIT) {
                 accepted += 1;
                 let (a, b) = (SortEntry::new(base, 0), SortEntry::new(&near, 1));
@@ -900,13 +942,43 @@ mod tests {
     }
 
     #[test]
+    fn division_rounds_to_the_nearest_and_halves_away_from_zero() {
+        let cases = [
+            (0, 0),
+            (431, 0),
+            (432, 1),
+            (1295, 1),
+            (1296, 2),
+            (-431, 0),
+            (-432, -1),
+        ];
+        for (value, rounded) in cases {
+            assert_eq!(divide_rounding(value, KEY_BIN), rounded, "{value}");
+        }
+    }
+
+    #[test]
+    fn a_descriptor_is_its_sub_block_means_minus_the_block_mean_in_units() {
+        // 3x3 sums of a 12x12 block: sub-block i has mean level 10 * i.
+        let box_width = 10;
+        let mut boxes = vec![0u32; box_width * 10];
+        for i in 0..16 {
+            boxes[(i / 4) * SUB * box_width + (i % 4) * SUB] = 9 * 10 * i as u32;
+        }
+        let found = descriptor(&boxes, box_width, 0, 0);
+        // Block mean 75: feature i is (10 i - 75) levels.
+        let expected: Descriptor = std::array::from_fn(|i| (10 * i as i32 - 75) * UNITS);
+        assert_eq!(found, expected);
+    }
+
+    #[test]
     fn within_measures_the_squared_distance_of_all_sixteen_dimensions() {
-        let a = [0f32; 16];
-        let mut b = [0f32; 16];
-        b[15] = 2.0; // only in the second half
+        let a = [0; 16];
+        let mut b = [0; 16];
+        b[15] = 2 * UNITS; // only in the second half
         assert!(within(&a, &b, 4.0));
         assert!(!within(&a, &b, 3.9));
-        b[0] = 3.0; // the first half alone is over the limit
+        b[0] = 3 * UNITS; // the first half alone is over the limit
         assert!(!within(&a, &b, 8.0));
     }
 
@@ -1011,21 +1083,21 @@ mod tests {
 
     #[test]
     fn straight_edges_are_one_dimensional_and_texture_is_not() {
-        let mut edge = [0f32; 16];
+        let mut edge = [0; 16];
         for (i, value) in edge.iter_mut().enumerate() {
-            *value = if i / 4 < 2 { -40.0 } else { 40.0 };
+            *value = if i / 4 < 2 { -40 * UNITS } else { 40 * UNITS };
         }
         assert!(is_one_dimensional(&edge));
-        let mut transposed = [0f32; 16];
+        let mut transposed = [0; 16];
         for i in 0..16 {
             transposed[(i % 4) * 4 + i / 4] = edge[i];
         }
         assert!(is_one_dimensional(&transposed));
         let checker = std::array::from_fn(|i| {
             if (i / 4 + i % 4) % 2 == 0 {
-                -30.0
+                -30 * UNITS
             } else {
-                30.0
+                30 * UNITS
             }
         });
         assert!(!is_one_dimensional(&checker));
