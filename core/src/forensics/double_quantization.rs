@@ -73,41 +73,88 @@ pub struct DoubleQuantization {
     pub map: HeatMap,
 }
 
-/// Magnitudes of the nonzero low-frequency coefficients, per examined
-/// position (index into [`POSITIONS`]) and cell.
-type Magnitudes = Vec<Vec<Vec<u8>>>;
+/// The magnitudes of one position's nonzero low-frequency coefficients,
+/// cell after cell: one buffer and where each cell's part ends, not a
+/// vector per cell.
+struct PositionMagnitudes {
+    values: Vec<u8>,
+    ends: Vec<u32>,
+}
 
-fn magnitudes(plane: &DctPlane, columns: usize, rows: usize) -> Magnitudes {
-    let mut found = vec![vec![Vec::new(); columns * rows]; POSITIONS.count()];
-    for by in 0..rows * CELL_BLOCKS {
-        for bx in 0..columns * CELL_BLOCKS {
-            let block = plane.block(bx, by);
-            let cell = (by / CELL_BLOCKS) * columns + bx / CELL_BLOCKS;
-            for (index, zigzag) in POSITIONS.enumerate() {
-                let magnitude = block[ZIGZAG_TO_NATURAL[zigzag]].unsigned_abs() as usize;
-                if magnitude != 0 && magnitude <= MAX_MAGNITUDE {
-                    found[index][cell].push(magnitude as u8);
+impl PositionMagnitudes {
+    /// Each cell's magnitudes, in cell order.
+    fn cells(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.values[start as usize..end as usize])
+    }
+}
+
+/// Per examined position (index into [`POSITIONS`]), the magnitudes of its
+/// nonzero coefficients up to [`MAX_MAGNITUDE`], by cell.
+fn magnitudes(plane: &DctPlane, columns: usize, rows: usize) -> Vec<PositionMagnitudes> {
+    let mut found: Vec<PositionMagnitudes> = POSITIONS
+        .map(|_| PositionMagnitudes {
+            values: Vec::new(),
+            ends: Vec::with_capacity(columns * rows),
+        })
+        .collect();
+    for row in 0..rows {
+        for column in 0..columns {
+            for by in row * CELL_BLOCKS..(row + 1) * CELL_BLOCKS {
+                for bx in column * CELL_BLOCKS..(column + 1) * CELL_BLOCKS {
+                    let block = plane.block(bx, by);
+                    for (position, zigzag) in found.iter_mut().zip(POSITIONS) {
+                        let magnitude = block[ZIGZAG_TO_NATURAL[zigzag]].unsigned_abs() as usize;
+                        if magnitude != 0 && magnitude <= MAX_MAGNITUDE {
+                            position.values.push(magnitude as u8);
+                        }
+                    }
                 }
+            }
+            for position in &mut found {
+                position.ends.push(position.values.len() as u32);
             }
         }
     }
     found
 }
 
-/// Per magnitude, the log-likelihood ratio of a coefficient's value under
-/// double compression with first step `q1` and second step `q2` against
-/// single compression; `None` where `q1` leaves no gaps.
-fn lattice_votes(q1: f64, q2: f64) -> Option<Vec<f64>> {
+/// Which magnitudes a coefficient double compressed with first step `q1`
+/// and second step `q2` can take, and the log-likelihood ratio (double
+/// against single compression) of a coefficient that fits and of one that
+/// does not.
+struct Lattice {
+    fits: [u8; MAX_MAGNITUDE + 1],
+    on: f64,
+    off: f64,
+}
+
+impl Lattice {
+    /// The evidence of one cell's magnitudes: counted, then weighed once
+    /// (an integer count, not a chain of floating-point additions).
+    fn evidence(&self, magnitudes: &[u8]) -> f64 {
+        let fitting: u32 = magnitudes
+            .iter()
+            .map(|&m| u32::from(self.fits[usize::from(m)]))
+            .sum();
+        let missing = magnitudes.len() as u32 - fitting;
+        self.on * f64::from(fitting) + self.off * f64::from(missing)
+    }
+}
+
+/// The lattice of first step `q1` under second step `q2`; `None` where `q1`
+/// leaves no gaps.
+fn lattice(q1: f64, q2: f64) -> Option<Lattice> {
     if q1 <= q2 {
         return None;
     }
-    let fits: Vec<bool> = (0..=MAX_MAGNITUDE)
-        .map(|k| {
-            let value = k as f64 * q2;
-            let nearest = (value / q1).round() * q1;
-            (value - nearest).abs() <= q2 / 2.0 + ROUNDING_SLACK
-        })
-        .collect();
+    let fits: [bool; MAX_MAGNITUDE + 1] = std::array::from_fn(|k| {
+        let value = k as f64 * q2;
+        let nearest = (value / q1).round() * q1;
+        (value - nearest).abs() <= q2 / 2.0 + ROUNDING_SLACK
+    });
     // The chance of a fit for a single-compressed coefficient, whose
     // magnitudes fall off roughly geometrically.
     let (mut hit, mut total) = (0.0, 0.0);
@@ -122,9 +169,11 @@ fn lattice_votes(q1: f64, q2: f64) -> Option<Vec<f64>> {
     if chance > MAX_CHANCE_FIT {
         return None;
     }
-    let on = (FIT_IF_DOUBLE / chance).ln();
-    let off = ((1.0 - FIT_IF_DOUBLE) / (1.0 - chance)).ln();
-    Some(fits.iter().map(|&fit| if fit { on } else { off }).collect())
+    Some(Lattice {
+        fits: fits.map(u8::from),
+        on: (FIT_IF_DOUBLE / chance).ln(),
+        off: ((1.0 - FIT_IF_DOUBLE) / (1.0 - chance)).ln(),
+    })
 }
 
 /// Per cell, the evidence of one position's coefficients for a first step,
@@ -135,7 +184,7 @@ struct PositionEvidence<'a> {
     /// The position's second (the file's) step.
     q2: u16,
     /// The position's coefficient magnitudes per cell.
-    magnitudes: &'a [Vec<u8>],
+    magnitudes: &'a PositionMagnitudes,
     by_step: std::collections::HashMap<u16, Option<Vec<f64>>>,
 }
 
@@ -147,11 +196,11 @@ impl PositionEvidence<'_> {
         self.by_step
             .entry(q1)
             .or_insert_with(|| {
-                let votes = lattice_votes(f64::from(q1), f64::from(q2))?;
+                let lattice = lattice(f64::from(q1), f64::from(q2))?;
                 Some(
                     magnitudes
-                        .iter()
-                        .map(|cell| cell.iter().map(|&m| votes[usize::from(m)]).sum())
+                        .cells()
+                        .map(|cell| lattice.evidence(cell))
                         .collect(),
                 )
             })
