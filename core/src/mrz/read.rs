@@ -223,12 +223,14 @@ fn components(image: &GrayImage) -> Vec<Component> {
     let (width, height) = image.dimensions();
     let (w, h) = (width as usize, height as usize);
     let pixels = image.as_raw();
-    // Integral image for local means.
-    let mut integral = vec![0u64; (w + 1) * (h + 1)];
+    // Integral image for local means, in u32: at most 255 per pixel of a
+    // working image of at most WORKING_SIDE squared pixels (under 2^30),
+    // so no sum wraps, and 32-bit lanes vectorise where 64-bit ones do not.
+    let mut integral = vec![0u32; (w + 1) * (h + 1)];
     for y in 0..h {
-        let mut row = 0u64;
+        let mut row = 0u32;
         for x in 0..w {
-            row += u64::from(pixels[y * w + x]);
+            row += u32::from(pixels[y * w + x]);
             integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
         }
     }
@@ -236,16 +238,20 @@ fn components(image: &GrayImage) -> Vec<Component> {
     let mut dark = vec![false; w * h];
     for y in 0..h {
         let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
-        for x in 0..w {
+        let (top, bottom) = (&integral[y0 * (w + 1)..], &integral[y1 * (w + 1)..]);
+        let row = &pixels[y * w..(y + 1) * w];
+        for (x, (&value, dark)) in row.iter().zip(&mut dark[y * w..(y + 1) * w]).enumerate() {
             let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
-            let sum = integral[y1 * (w + 1) + x1] + integral[y0 * (w + 1) + x0]
-                - integral[y0 * (w + 1) + x1]
-                - integral[y1 * (w + 1) + x0];
+            let sum = bottom[x1]
+                .wrapping_add(top[x0])
+                .wrapping_sub(top[x1])
+                .wrapping_sub(bottom[x0]);
             // value < 0.82 · mean and mean − value > 14, in integers
-            // (mean = sum / area): no division per pixel.
-            let area = ((x1 - x0) * (y1 - y0)) as u64;
-            let value = u64::from(pixels[y * w + x]);
-            dark[y * w + x] = 100 * value * area < 82 * sum && sum > (value + 14) * area;
+            // (mean = sum / area): no division per pixel. The window is at
+            // most (2 · 30 + 1)^2 pixels, so both products stay under 2^27.
+            let area = ((x1 - x0) * (y1 - y0)) as u32;
+            let value = u32::from(value);
+            *dark = 100 * value * area < 82 * sum && sum > (value + 14) * area;
         }
     }
     let mut parent: Vec<u32> = (0..(w * h) as u32).collect();
