@@ -15,7 +15,7 @@
 //! at any offset). Votes are summed per 32-pixel cell, offset and quality.
 //!
 //! Flat paper and text edges vote alike at every offset, so each cell is
-//! measured against its own median over the 63 offsets off the file's grid,
+//! measured against its own mean over the 63 offsets off the file's grid,
 //! as a z-score. A pasted field is a window of cells (64 x 128 pixels) whose
 //! z-scores at one offset and quality add up; a crop of a coarse JPEG, which
 //! shifts the whole page, raises every window alike and is discounted by
@@ -308,11 +308,6 @@ fn add_votes(
     }
 }
 
-fn median(values: &mut [f32]) -> f32 {
-    let middle = values.len() / 2;
-    *values.select_nth_unstable_by(middle, f32::total_cmp).1
-}
-
 /// Looks for a window of cells whose blocks at one offset off the file's
 /// grid sit on a coarser quantisation lattice than the rest of the image.
 /// `grid` is the file's own block-grid phase ((0, 0) for a JPEG);
@@ -344,29 +339,28 @@ pub fn find_non_aligned_double_quantization(
     let cells = columns * rows;
     let qualities = FIRST_QUALITIES.len();
     let own_offset = (grid.1 % 8) * 8 + grid.0 % 8;
-    // z-scores in place of the sums: each cell against its median mean vote
-    // over the offsets off the file's grid.
+    // z-scores in place of the sums: each cell against its mean vote over
+    // the offsets off the file's grid (the mean of the offsets' means).
     let mut z = sums;
-    let mut means = vec![f32::NAN; cells * 64];
-    let mut measured = Vec::with_capacity(64);
     let mut base = vec![0.0f32; cells];
+    let mut measured = vec![0u8; cells];
     for quality in 0..qualities {
         let at = |offset: usize| (offset * qualities + quality) * cells;
+        base.fill(0.0);
+        measured.fill(0);
         for offset in (0..64).filter(|&offset| offset != own_offset) {
             let (sums, counts) = (&z[at(offset)..][..cells], &counts[at(offset)..][..cells]);
-            for (cell, (&sum, &count)) in sums.iter().zip(counts).enumerate() {
-                means[cell * 64 + offset] = if count >= MIN_VOTES {
-                    sum / count
-                } else {
-                    f32::NAN
-                };
+            for (((&sum, &count), base), measured) in
+                sums.iter().zip(counts).zip(&mut base).zip(&mut measured)
+            {
+                let usable = count >= MIN_VOTES;
+                *base += if usable { sum / count } else { 0.0 };
+                *measured += u8::from(usable);
             }
         }
-        for (cell, base) in base.iter_mut().enumerate() {
-            measured.clear();
-            measured.extend(means[cell * 64..][..64].iter().filter(|m| !m.is_nan()));
-            *base = if measured.len() >= 8 {
-                median(&mut measured)
+        for (base, &measured) in base.iter_mut().zip(&measured) {
+            *base = if measured >= 8 {
+                *base / f32::from(measured)
             } else {
                 f32::NAN
             };
