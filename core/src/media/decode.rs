@@ -10,6 +10,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
 use super::format::detect_format;
+use super::luma::gray_of_rgb;
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::DocumentFormat;
 
@@ -44,7 +45,10 @@ fn too_large(message: String) -> Error {
 /// image is `UNSUPPORTED_FORMAT` naming the decoder's complaint; an image over
 /// the limits is `FILE_TOO_LARGE`, refused from its header alone.
 pub fn decode_gray(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage> {
-    Ok(decode(bytes, limits, false)?.into_luma8())
+    Ok(match decode(bytes, limits, false)? {
+        DynamicImage::ImageRgb8(rgb) => gray_of_rgb(rgb),
+        other => other.into_luma8(),
+    })
 }
 
 /// Decodes a JPEG or PNG to 8-bit RGB (alpha dropped, gray widened) and

@@ -4,6 +4,7 @@ mod dct;
 mod decode;
 mod format;
 mod jpeg;
+mod luma;
 mod metadata;
 mod pdf;
 
