@@ -132,15 +132,11 @@ struct Lattice {
 }
 
 impl Lattice {
-    /// The evidence of one cell's magnitudes: counted, then weighed once
-    /// (an integer count, not a chain of floating-point additions).
-    fn evidence(&self, magnitudes: &[u8]) -> f64 {
-        let fitting: u32 = magnitudes
-            .iter()
-            .map(|&m| u32::from(self.fits[usize::from(m)]))
-            .sum();
-        let missing = magnitudes.len() as u32 - fitting;
-        self.on * f64::from(fitting) + self.off * f64::from(missing)
+    /// The evidence of a cell's `total` coefficients of which `fitting`
+    /// are on the lattice: counted, then weighed once (not a chain of
+    /// floating-point additions).
+    fn weigh(&self, fitting: u32, total: u32) -> f64 {
+        self.on * f64::from(fitting) + self.off * f64::from(total - fitting)
     }
 }
 
@@ -176,35 +172,71 @@ fn lattice(q1: f64, q2: f64) -> Option<Lattice> {
     })
 }
 
-/// Per cell, the evidence of one position's coefficients for a first step,
-/// computed once per distinct step: neighbouring first qualities share most
-/// steps, so the search over qualities adds these up instead of revisiting
-/// every coefficient.
-struct PositionEvidence<'a> {
-    /// The position's second (the file's) step.
-    q2: u16,
-    /// The position's coefficient magnitudes per cell.
-    magnitudes: &'a PositionMagnitudes,
-    by_step: std::collections::HashMap<u16, Option<Vec<f64>>>,
+/// Per cell, the evidence of one position's coefficients for each first
+/// step the searched qualities give it. Neighbouring qualities share most
+/// steps, so each distinct step is weighed once; and all steps are counted
+/// in one pass over the coefficients, one byte lane per step (each
+/// magnitude adds its row of fits to the cell's counts), rather than one
+/// pass per step.
+struct PositionEvidence {
+    /// The distinct first steps with a lattice, ascending.
+    steps: Vec<u16>,
+    /// `evidence[step index * cells + cell]`.
+    evidence: Vec<f64>,
+    cells: usize,
 }
 
-impl PositionEvidence<'_> {
+impl PositionEvidence {
+    /// The evidence of the position at `zigzag`, whose own (second) step
+    /// is `q2`, from its coefficients' `magnitudes`.
+    fn new(zigzag: usize, q2: u16, magnitudes: &PositionMagnitudes) -> Self {
+        let mut steps: Vec<u16> = FIRST_QUALITIES
+            .map(|quality| libjpeg_luminance_table(quality)[zigzag])
+            .collect();
+        steps.sort_unstable();
+        steps.dedup();
+        let (steps, lattices): (Vec<u16>, Vec<Lattice>) = steps
+            .into_iter()
+            .filter_map(|q1| Some((q1, lattice(f64::from(q1), f64::from(q2))?)))
+            .unzip();
+        let lanes = lattices.len();
+        // fits[magnitude * lanes + lane]: 1 where the magnitude is on the
+        // lane's lattice.
+        let mut fits = vec![0u8; (MAX_MAGNITUDE + 1) * lanes];
+        for (lane, lattice) in lattices.iter().enumerate() {
+            for (magnitude, &fit) in lattice.fits.iter().enumerate() {
+                fits[magnitude * lanes + lane] = fit;
+            }
+        }
+        let cells = magnitudes.ends.len();
+        let mut evidence = vec![0.0; lanes * cells];
+        // At most one coefficient per block and 16 blocks per cell: a byte
+        // holds the count.
+        let mut fitting = vec![0u8; lanes];
+        for (cell, values) in magnitudes.cells().enumerate() {
+            fitting.fill(0);
+            for &magnitude in values {
+                let row = &fits[usize::from(magnitude) * lanes..][..lanes];
+                for (count, &fit) in fitting.iter_mut().zip(row) {
+                    *count += fit;
+                }
+            }
+            for (lane, (lattice, &count)) in lattices.iter().zip(&fitting).enumerate() {
+                evidence[lane * cells + cell] = lattice.weigh(count.into(), values.len() as u32);
+            }
+        }
+        PositionEvidence {
+            steps,
+            evidence,
+            cells,
+        }
+    }
+
     /// The per-cell evidence for first step `q1`, or `None` where it leaves
-    /// no gaps.
-    fn get(&mut self, q1: u16) -> Option<&[f64]> {
-        let (q2, magnitudes) = (self.q2, self.magnitudes);
-        self.by_step
-            .entry(q1)
-            .or_insert_with(|| {
-                let lattice = lattice(f64::from(q1), f64::from(q2))?;
-                Some(
-                    magnitudes
-                        .cells()
-                        .map(|cell| lattice.evidence(cell))
-                        .collect(),
-                )
-            })
-            .as_deref()
+    /// no gaps (or no searched quality gives it).
+    fn get(&self, q1: u16) -> Option<&[f64]> {
+        let lane = self.steps.binary_search(&q1).ok()?;
+        Some(&self.evidence[lane * self.cells..][..self.cells])
     }
 }
 
@@ -226,12 +258,11 @@ pub fn find_double_quantization(plane: &DctPlane) -> DoubleQuantization {
         },
     };
     let magnitudes = magnitudes(plane, columns, rows);
-    let mut positions: Vec<PositionEvidence<'_>> = POSITIONS
+    let positions: Vec<PositionEvidence> = POSITIONS
         .zip(&magnitudes)
-        .map(|(position, magnitudes)| PositionEvidence {
-            q2: plane.quantization[ZIGZAG_TO_NATURAL[position]],
-            magnitudes,
-            by_step: std::collections::HashMap::new(),
+        .map(|(position, magnitudes)| {
+            let q2 = plane.quantization[ZIGZAG_TO_NATURAL[position]];
+            PositionEvidence::new(position, q2, magnitudes)
         })
         .collect();
     // Per first quality, the evidence of each cell.
@@ -239,7 +270,7 @@ pub fn find_double_quantization(plane: &DctPlane) -> DoubleQuantization {
     for quality in FIRST_QUALITIES {
         let zigzag = libjpeg_luminance_table(quality);
         let mut evidence: Option<Vec<f64>> = None;
-        for (position, found) in POSITIONS.zip(&mut positions) {
+        for (position, found) in POSITIONS.zip(&positions) {
             if let Some(part) = found.get(zigzag[position]) {
                 let sum = evidence.get_or_insert_with(|| vec![0.0; columns * rows]);
                 for (total, value) in sum.iter_mut().zip(part) {

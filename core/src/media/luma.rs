@@ -69,9 +69,11 @@ fn gray_level(pixel: &[u8], red: f32, green: f32, blue: f32) -> u8 {
     // Rounding half away from zero without a library call: the integer
     // part, plus one when the fraction (exact: both are below 2^23) is at
     // least a half.
-    let whole = scaled as u32;
+    // `i32`, not `u32`: processors convert floats to signed integers in
+    // vector lanes, and the value is 0-255 either way.
+    let whole = scaled as i32;
     let fraction = scaled - whole as f32;
-    (whole + u32::from(fraction >= 0.5)) as u8
+    (whole + i32::from(fraction >= 0.5)) as u8
 }
 
 #[cfg(test)]
