@@ -235,23 +235,43 @@ fn components(image: &GrayImage) -> Vec<Component> {
         }
     }
     let radius = (w.max(h) / 60).max(8);
+    // value < 0.82 · mean and mean − value > 14, in integers (mean = sum /
+    // area): no division per pixel. The window is at most (2 · 30 + 1)^2
+    // pixels, so both products stay under 2^27.
+    let is_dark = |value: u8, sum: u32, area: u32| {
+        let value = u32::from(value);
+        100 * value * area < 82 * sum && sum > (value + 14) * area
+    };
+    let span = 2 * radius + 1;
     let mut dark = vec![false; w * h];
     for y in 0..h {
         let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
         let (top, bottom) = (&integral[y0 * (w + 1)..], &integral[y1 * (w + 1)..]);
         let row = &pixels[y * w..(y + 1) * w];
-        for (x, (&value, dark)) in row.iter().zip(&mut dark[y * w..(y + 1) * w]).enumerate() {
+        let dark = &mut dark[y * w..(y + 1) * w];
+        // Windows whole across (x - radius ≥ 0, x + radius < w): one area
+        // and four shifted rows of sums, a loop in vector lanes.
+        let (first, end) = (radius.min(w), w.saturating_sub(radius).max(radius.min(w)));
+        let count = end - first;
+        let area = (span * (y1 - y0)) as u32;
+        let (top_left, bottom_left) = (&top[..count], &bottom[..count]);
+        let (top_right, bottom_right) = (&top[span..][..count], &bottom[span..][..count]);
+        let (values, out) = (&row[first..end], &mut dark[first..end]);
+        for i in 0..count {
+            let sum = bottom_right[i]
+                .wrapping_add(top_left[i])
+                .wrapping_sub(top_right[i])
+                .wrapping_sub(bottom_left[i]);
+            out[i] = is_dark(values[i], sum, area);
+        }
+        // Windows cut by the image's left or right edge.
+        for x in (0..first).chain(end..w) {
             let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
             let sum = bottom[x1]
                 .wrapping_add(top[x0])
                 .wrapping_sub(top[x1])
                 .wrapping_sub(bottom[x0]);
-            // value < 0.82 · mean and mean − value > 14, in integers
-            // (mean = sum / area): no division per pixel. The window is at
-            // most (2 · 30 + 1)^2 pixels, so both products stay under 2^27.
-            let area = ((x1 - x0) * (y1 - y0)) as u32;
-            let value = u32::from(value);
-            *dark = 100 * value * area < 82 * sum && sum > (value + 14) * area;
+            dark[x] = is_dark(row[x], sum, ((x1 - x0) * (y1 - y0)) as u32);
         }
     }
     let mut parent: Vec<u32> = (0..(w * h) as u32).collect();
