@@ -5,11 +5,12 @@
 //! Search: every overlapping 12x12 block (one-pixel stride, so a copy moved
 //! by any amount is found) is described by the 16 means of its 3x3
 //! sub-blocks minus the block mean, in integers (1/144 of a gray level), so
-//! keys, bins and tolerances are exact and the arithmetic vectorises. Descriptors are sorted by two coarsely
-//! binned features, then a fine one, and neighbours compared; pairs that
-//! agree within a tolerance and lie apart vote for their displacement. Flat
-//! blocks (paper) and one-dimensional ones (a straight edge or rule, which
-//! matches itself moved along it) are skipped.
+//! keys, bins and tolerances are exact and the arithmetic vectorises.
+//! Descriptors are sorted by two coarsely binned features, then a fine one,
+//! and neighbours compared; pairs that agree within a tolerance and lie
+//! apart vote for their displacement. Flat blocks (paper) and
+//! one-dimensional ones (a straight edge or rule, which matches itself
+//! moved along it) are skipped.
 //!
 //! Verification: a displacement many pairs agree on may be a copy or an
 //! honest repeat (the same glyph printed twice, a table's rows). A copy
