@@ -400,6 +400,36 @@ mod tests {
     }
 
     #[test]
+    fn all_steps_counted_at_once_match_each_step_weighed_alone() {
+        // Three cells of magnitudes (the last empty), at zig-zag position 1
+        // with the file's own step 3.
+        let magnitudes = PositionMagnitudes {
+            values: vec![
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 30, 48, 2, 4, 6, 8,
+            ],
+            ends: vec![15, 19, 19],
+        };
+        let position = PositionEvidence::new(1, 3, &magnitudes);
+        assert!(position.steps.len() > 5, "{:?}", position.steps);
+        for &q1 in &position.steps {
+            let lattice = lattice(f64::from(q1), 3.0).unwrap();
+            let expected: Vec<f64> = magnitudes
+                .cells()
+                .map(|cell| {
+                    let fitting = cell
+                        .iter()
+                        .map(|&m| u32::from(lattice.fits[usize::from(m)]));
+                    lattice.weigh(fitting.sum(), cell.len() as u32)
+                })
+                .collect();
+            assert_eq!(position.get(q1).unwrap(), &expected[..], "step {q1}");
+        }
+        // A step no searched quality gives, and one finer than the file's.
+        assert!(position.get(1000).is_none());
+        assert!(position.get(2).is_none());
+    }
+
+    #[test]
     fn a_tiny_image_is_not_applicable() {
         let (signal, _) = signal_of(&jpeg(&document(40, 40, 3.0, 1), 90));
         assert!(!signal.applicable);
