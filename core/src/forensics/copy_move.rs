@@ -52,6 +52,8 @@ const FINE_TOLERANCE: i32 = (TOLERANCE * UNITS as f32) as i32;
 /// Largest squared descriptor distance of a match (16 features), in gray
 /// levels squared.
 const MATCH_LIMIT: f32 = TOLERANCE * TOLERANCE * 16.0;
+/// [`MATCH_LIMIT`] for sketch bounds, which are whole levels squared.
+const SKETCH_LIMIT: i32 = MATCH_LIMIT as i32;
 /// Smallest spread of the sub-block means for a block to be described.
 const MIN_CONTRAST: f32 = 20.0;
 /// Merged votes for a displacement to be checked.
@@ -177,13 +179,6 @@ impl SortEntry {
         (self.0 >> 32) as u32
     }
 
-    /// Whether the two blocks may lie within `limit` squared distance (gray
-    /// levels squared), by their sketches.
-    #[cfg(test)]
-    fn may_match(self, other: SortEntry, limit: f32) -> bool {
-        sketch_bound(self.sketch(), other.sketch()) as f32 <= limit
-    }
-
     /// The sketch of four features (see [`sketch_bound`]).
     fn sketch(self) -> u32 {
         self.0 as u32
@@ -203,6 +198,12 @@ fn sketch_bound(a: u32, b: u32) -> i32 {
         bound += at_least * at_least;
     }
     bound
+}
+
+/// Whether two blocks with sketches `a` and `b` may lie within
+/// [`MATCH_LIMIT`]: the test the search applies before descriptors.
+fn may_match(a: u32, b: u32) -> bool {
+    sketch_bound(a, b) <= SKETCH_LIMIT
 }
 
 /// `value / divisor` rounded to the nearest integer, halves away from zero.
@@ -384,8 +385,6 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
     // Sketches apart, so the pass over a run of neighbours reads 4 bytes
     // each and vectorises.
     let sketches: Vec<u32> = order.iter().map(|entry| entry.sketch()).collect();
-    // Sketch bounds are whole levels squared.
-    let sketch_limit = MATCH_LIMIT.floor() as i32;
     for (i, &a) in order.iter().enumerate() {
         // The neighbours close enough in the sort keys: sorted, they form
         // a run that ends at the first that is not.
@@ -400,13 +399,13 @@ pub fn find_copy_move(gray: &GrayImage) -> CopyMove {
         // Which of them the sketches leave in, as bits of a mask.
         let mut left_in = 0u32;
         for (k, &sketch) in sketches[i + 1..end].iter().enumerate() {
-            left_in |= u32::from(sketch_bound(sketches[i], sketch) <= sketch_limit) << k;
+            left_in |= u32::from(may_match(sketches[i], sketch)) << k;
         }
+        let pa = position(a);
         while left_in != 0 {
             let j = i + 1 + left_in.trailing_zeros() as usize;
             left_in &= left_in - 1;
-            let b = order[j];
-            let (pa, pb) = (position(a), position(b));
+            let pb = position(order[j]);
             let (mut dx, mut dy) = (pb.0 as i32 - pa.0 as i32, pb.1 as i32 - pa.1 as i32);
             if dx.abs() + dy.abs() < 2 * BLOCK as i32 {
                 continue;
@@ -928,7 +927,7 @@ mod tests {
             if within(base, &near, MATCH_LIMIT) {
                 accepted += 1;
                 let (a, b) = (SortEntry::new(base, 0), SortEntry::new(&near, 1));
-                assert!(a.may_match(b, MATCH_LIMIT), "{base:?} {near:?}");
+                assert!(may_match(a.sketch(), b.sketch()), "{base:?} {near:?}");
             } else {
                 rejected += 1;
             }
@@ -937,7 +936,8 @@ mod tests {
         assert!(accepted > 20 && rejected > 20, "{accepted} {rejected}");
         // Unrelated blocks are ruled out by their sketches alone.
         let unrelated = bases.windows(2).filter(|pair| {
-            !SortEntry::new(&pair[0], 0).may_match(SortEntry::new(&pair[1], 1), MATCH_LIMIT)
+            let (a, b) = (SortEntry::new(&pair[0], 0), SortEntry::new(&pair[1], 1));
+            !may_match(a.sketch(), b.sketch())
         });
         assert!(unrelated.count() > 290);
     }
