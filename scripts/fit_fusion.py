@@ -2,7 +2,11 @@
 and writes core/src/analysis/fusion_model.rs; prints the held-out figures.
 
 The features are what `veriscope analyze --details` reports for each file, so
-the model is fitted on exactly what the engine computes. Weights are kept
+the model is fitted on exactly what the engine computes, but for one:
+`rarest_statistic` depends on the authentic reference this script fits (each
+check's statistics on the training split's authentic images), so it is
+recomputed here from the signals' statistics with the new reference, by the
+same rule as `fusion::rarity`. Weights are kept
 non-negative (stronger evidence never lowers the score) by projected Newton
 steps with a small L2 penalty. The decision threshold is the lowest score
 keeping the false-positive rate at or under 5% on each training template's
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -23,6 +28,46 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "core" / "src" / "analysis" / "fusion_model.rs"
+FUSION = ROOT / "core" / "src" / "analysis" / "fusion.rs"
+# The checks whose rarity among authentic images `rarest_statistic` takes:
+# those that look for one specific trace (a copy, a screen's moire, a region
+# compressed twice, a patch without capture noise). The noise, error-level,
+# grid and agreement statistics measure how uneven an image is, which many
+# authentic ones are; a rare value of theirs says little.
+REFERENCED_CHECKS = [
+    "copy_move", "recapture", "double_quantization", "non_aligned_double_quantization", "noiseless",
+]
+
+
+def feature_names() -> list[str]:
+    """`fusion::FEATURES`, in order, read from the Rust source."""
+    block = re.search(r"pub const FEATURES: \[&str; \d+\] = \[(.*?)\];", FUSION.read_text(), re.S)
+    return re.findall(r'"([a-z_]+)"', block.group(1))
+
+
+def rarity(reference: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`fusion::rarity`: -log10 of the share of `reference` (sorted) at or
+    above each value, the value counted in; 0 where the value is 0."""
+    at_or_above = len(reference) - np.searchsorted(reference, values, side="left")
+    share = (at_or_above + 1) / (len(reference) + 1)
+    return np.where(values > 0, -np.log10(share), 0.0)
+
+
+def authentic_reference(rows: list[dict], use: np.ndarray) -> dict[str, np.ndarray]:
+    """Each referenced check's statistics on the `use` rows, sorted (written
+    to Rust in full, so a training image's own statistic ties with itself
+    on both sides)."""
+    return {name: np.sort([r["statistics"].get(name, 0.0) for r, u in zip(rows, use) if u])
+            for name in REFERENCED_CHECKS}
+
+
+def with_rarest(rows: list[dict], x: np.ndarray, reference: dict[str, np.ndarray]) -> np.ndarray:
+    """`x` with its `rarest_statistic` column recomputed from `reference`."""
+    column = feature_names().index("rarest_statistic")
+    x = x.copy()
+    x[:, column] = np.max([rarity(reference[name], np.array([r["statistics"].get(name, 0.0) for r in rows]))
+                           for name in REFERENCED_CHECKS], axis=0)
+    return x
 
 
 def manifest(corpus: Path) -> tuple[list[dict], str]:
@@ -43,6 +88,7 @@ def load(corpus: Path, cli: Path):
         if "error" in result:
             raise SystemExit(f"{row['file']}: {result['error']}")
         row["features"] = result["features"]
+        row["statistics"] = {s["name"]: s["statistic"] for s in result["signals"] if s["applicable"]}
         row["floor"] = (result.get("evidence") or {}).get("scoreFloor", 0.0)
         row["flags"] = result["report"]["flags"]
         row["score"] = result["report"]["forgeryScore"]
@@ -102,6 +148,12 @@ def tpr_at(scores: np.ndarray, y: np.ndarray, fpr: float) -> float:
     return float((scores[y == 1] > fpr_cut(scores[y == 0], fpr)).mean())
 
 
+def rust_floats(values: np.ndarray, per_line: int = 6) -> str:
+    """`values` as Rust f64 literals in full (repr round-trips), a few a line."""
+    literals = [repr(float(v)) for v in values]
+    return "".join("        " + ", ".join(literals[i:i + per_line]) + ",\n" for i in range(0, len(literals), per_line))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("corpus", type=Path)
@@ -113,6 +165,9 @@ def main() -> None:
     y = np.array([int(r["label"]) for r in rows])
     floor = np.array([r["floor"] for r in rows])
     train = np.array([r["split"] == "train" for r in rows])
+    images = np.array([not r["file"].endswith(".pdf") for r in rows])
+    reference = authentic_reference(rows, train & (y == 0) & images)
+    x = with_rarest(rows, x, reference)
     templates = np.array([r["template"] for r in rows])
     intercept, weights = fit(x[train], y[train])
     scores = np.maximum(1 / (1 + np.exp(-(intercept + x @ weights))), floor)
@@ -146,6 +201,14 @@ pub const WEIGHTS: [f64; {len(weights)}] = [{", ".join(f"{w:.6}" for w in weight
 
 /// The score at and above which a document is called forged.
 pub const THRESHOLD: f64 = {threshold:.3};
+
+/// Each referenced check's statistics on the training split's authentic
+/// images, sorted: what `rarest_statistic` measures rarity against. (Some
+/// statistics are logs, and one of ln 2 is data, not a mistyped constant.)
+#[rustfmt::skip]
+#[allow(clippy::approx_constant)]
+pub const AUTHENTIC_REFERENCE: [(&str, &[f64]); {len(reference)}] = [
+{"".join(f'    ("{name}", &[{chr(10)}{rust_floats(values)}    ]),{chr(10)}' for name, values in reference.items())}];
 ''')
         print(f"wrote {MODEL.relative_to(ROOT)}")
 

@@ -3,17 +3,27 @@
 //! on the synthetic corpus's training split by `scripts/fit_fusion.py` and
 //! written to `fusion_model.rs` with the corpus version that produced them.
 //!
-//! Two features are shared on purpose, so that the model carries over to
+//! Some features are shared on purpose, so that the model carries over to
 //! kinds of forgery its training corpus lacks (measured by the benchmark's
-//! leave-one-family-out table): `structure` is an image's container or a
-//! PDF's edit evidence, on one scale, and `specific_flags` counts the
-//! pixel checks whose flag fires on about 1% of authentic images. A weight
-//! learnt from metadata edits then also scores an edited PDF, and one learnt
-//! from a cloned portrait's noiseless patch also scores a copied digit.
+//! leave-one-family-out table): a weight learnt from one kind of forgery
+//! then also scores another that trips the same feature.
+//! - `structure` is an image's container or a PDF's edit evidence, on one
+//!   scale: metadata edits teach the model about edited PDFs.
+//! - `recompressed_region` is a region compressed at another quality, on
+//!   JPEG's grid or off it, each check in units of its own flag level: a
+//!   splice pasted on the grid teaches the model about one pasted off it.
+//! - `specific_flags` counts the pixel checks whose flag fires on about 1%
+//!   of authentic images: a cloned portrait's noiseless patch teaches the
+//!   model about a copied digit.
+//! - `rarest_statistic` asks of each check how rare its statistic is among
+//!   the training split's authentic images (a p-value from their statistics,
+//!   shipped in `fusion_model.rs` as `AUTHENTIC_REFERENCE`) and keeps the
+//!   rarest: a one-class view of "unlike an authentic capture" that needs
+//!   no forged example of the kind at hand.
 
-use crate::forensics::Signal;
+use crate::forensics::{NON_ALIGNED_FLAG_STATISTIC, Signal, double_quantization_flag_statistic};
 
-use super::fusion_model::{INTERCEPT, WEIGHTS};
+use super::fusion_model::{AUTHENTIC_REFERENCE, INTERCEPT, WEIGHTS};
 
 pub use super::fusion_model::{CORPUS_VERSION, THRESHOLD};
 
@@ -25,11 +35,11 @@ pub const FEATURES: [&str; 14] = [
     "block_grid",
     "copy_move",
     "recapture",
-    "double_quantization",
-    "non_aligned_double_quantization",
+    "recompressed_region",
     "agreement",
     "noiseless",
     "specific_flags",
+    "rarest_statistic",
     "block_grid_not_applicable",
     "pixels_not_applicable",
     "is_pdf",
@@ -66,8 +76,10 @@ pub fn features(signals: &[Signal]) -> [f64; FEATURES.len()] {
         statistic("block_grid"),
         statistic("copy_move"),
         statistic("recapture"),
-        statistic("double_quantization"),
-        statistic("non_aligned_double_quantization"),
+        // A region compressed at another quality, on the grid or off it,
+        // each in units of its own flag's level.
+        (statistic("double_quantization") / double_quantization_flag_statistic())
+            .max(statistic("non_aligned_double_quantization") / NON_ALIGNED_FLAG_STATISTIC),
         statistic("agreement"),
         statistic("noiseless"),
         // How many specific checks raised their flag, each at a threshold
@@ -78,10 +90,26 @@ pub fn features(signals: &[Signal]) -> [f64; FEATURES.len()] {
             .iter()
             .filter(|s| s.applicable && SPECIFIC_CHECKS.contains(&s.name) && !s.flags.is_empty())
             .count() as f64,
+        AUTHENTIC_REFERENCE
+            .iter()
+            .map(|(name, reference)| rarity(reference, statistic(name)))
+            .fold(0.0, f64::max),
         f64::from(u8::from(!applicable("block_grid"))),
         f64::from(u8::from(!applicable("noise"))),
         f64::from(u8::from(applicable("pdf"))),
     ]
+}
+
+/// How rare `value` is among the sorted `reference` statistics of authentic
+/// images: −log10 of the share of them at or above it, the value itself
+/// counted among them ((k + 1) / (n + 1), so never infinite). 0 for a
+/// statistic of 0: a check that saw nothing, or did not apply.
+fn rarity(reference: &[f64], value: f64) -> f64 {
+    if value <= 0.0 {
+        return 0.0;
+    }
+    let at_or_above = reference.len() - reference.partition_point(|&r| r < value);
+    -((at_or_above + 1) as f64 / (reference.len() + 1) as f64).log10()
 }
 
 /// The calibrated probability that a document with these signals is forged.
@@ -106,6 +134,64 @@ mod tests {
             applicable: true,
             flags: Vec::new(),
         }
+    }
+
+    #[test]
+    fn rarity_is_the_share_of_authentic_statistics_at_or_above_the_value() {
+        let reference = [0.0, 0.0, 1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        // 10 = 9 references + the value itself.
+        assert_eq!(rarity(&reference, 0.0), 0.0);
+        assert!((rarity(&reference, 0.5) - -(8.0f64 / 10.0).log10()).abs() < 1e-12);
+        assert!((rarity(&reference, 2.0) - -(7.0f64 / 10.0).log10()).abs() < 1e-12);
+        assert!((rarity(&reference, 2.5) - -(5.0f64 / 10.0).log10()).abs() < 1e-12);
+        assert!((rarity(&reference, 99.0) - 1.0).abs() < 1e-12);
+        let mut last = 0.0;
+        for step in 0..80 {
+            let r = rarity(&reference, f64::from(step) / 10.0);
+            assert!(r >= last, "rarity fell at {step}");
+            last = r;
+        }
+    }
+
+    #[test]
+    fn authentic_reference_is_sorted_and_names_signals() {
+        let names = [
+            "copy_move",
+            "recapture",
+            "double_quantization",
+            "non_aligned_double_quantization",
+            "noiseless",
+        ];
+        assert!(!AUTHENTIC_REFERENCE.is_empty());
+        for &(name, reference) in &AUTHENTIC_REFERENCE {
+            assert!(names.contains(&name), "{name}");
+            assert!(reference.len() >= 100, "{name}: {}", reference.len());
+            assert!(reference.is_sorted(), "{name}");
+        }
+    }
+
+    #[test]
+    fn recompressed_region_puts_both_checks_in_units_of_their_flag() {
+        let at = FEATURES
+            .iter()
+            .position(|f| *f == "recompressed_region")
+            .unwrap();
+        let aligned = features(&[signal(
+            "double_quantization",
+            double_quantization_flag_statistic(),
+        )]);
+        assert!((aligned[at] - 1.0).abs() < 1e-12);
+        let shifted = features(&[
+            signal(
+                "double_quantization",
+                0.5 * double_quantization_flag_statistic(),
+            ),
+            signal(
+                "non_aligned_double_quantization",
+                2.0 * NON_ALIGNED_FLAG_STATISTIC,
+            ),
+        ]);
+        assert!((shifted[at] - 2.0).abs() < 1e-12);
     }
 
     #[test]

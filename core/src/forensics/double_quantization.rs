@@ -53,6 +53,18 @@ const CELL_EVIDENCE: f64 = 5.0;
 /// Region evidence (nats) above which the flag is raised.
 const FLAG_EVIDENCE: f64 = 60.0;
 
+/// The signal's statistic for `region_evidence` nats: the log of the
+/// evidence in cells' worth, so one huge region does not swamp the model.
+fn statistic_of(region_evidence: f64) -> f64 {
+    (region_evidence / CELL_EVIDENCE).ln_1p()
+}
+
+/// The statistic at which the flag is raised: the unit in which the fusion
+/// model compares this check with the non-aligned one.
+pub fn double_quantization_flag_statistic() -> f64 {
+    statistic_of(FLAG_EVIDENCE)
+}
+
 /// First qualities searched.
 const FIRST_QUALITIES: std::ops::RangeInclusive<u8> = 20..=98;
 
@@ -332,7 +344,7 @@ pub fn double_quantization_signal(plane: &DctPlane) -> (Signal, DoubleQuantizati
     let mut signal = Signal::not_applicable("double_quantization");
     if found.map.values.len() >= 8 {
         signal.applicable = true;
-        signal.statistic = (found.region_evidence / CELL_EVIDENCE).ln_1p();
+        signal.statistic = statistic_of(found.region_evidence);
         if found.region_evidence > FLAG_EVIDENCE {
             signal.flags.push("double_compression_region".into());
         }

@@ -1,6 +1,6 @@
 //! Forensic signals: each module looks at one kind of evidence and returns a
-//! [`Signal`]; the score module (to come) fuses them into the calibrated
-//! forgery score.
+//! [`Signal`]; [`crate::analysis`] fuses them into the calibrated forgery
+//! score.
 
 mod agreement;
 mod block_dct;
@@ -26,7 +26,8 @@ pub use copy_move::{
     Candidate, CopyMove, MIN_NOISE_FLOOR, SharedNoise, copy_move_signal, find_copy_move,
 };
 pub use double_quantization::{
-    DoubleQuantization, double_quantization_signal, find_double_quantization,
+    DoubleQuantization, double_quantization_flag_statistic, double_quantization_signal,
+    find_double_quantization,
 };
 pub use error_level::error_level_signal;
 pub use noise::{MIN_CAPTURE_NOISE, noise_level, noise_signal};
@@ -34,7 +35,7 @@ pub use noiseless::{
     NoiselessRegion, find_noiseless_region, flat_block_surprise, noiseless_signal,
 };
 pub use non_aligned_double_quantization::{
-    NonAlignedDoubleQuantization, find_non_aligned_double_quantization,
+    NON_ALIGNED_FLAG_STATISTIC, NonAlignedDoubleQuantization, find_non_aligned_double_quantization,
     non_aligned_double_quantization_signal,
 };
 pub use pdf_edits::{PDF_EDITORS, pdf_signal};

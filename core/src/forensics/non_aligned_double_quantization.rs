@@ -64,6 +64,16 @@ const WINDOW: (usize, usize) = (2, 4);
 /// benchmark corpus stay under 7: the largest of some 10⁵ z-scores of noise.
 const FLAG_SCORE: f64 = 8.0;
 
+/// Window excess of the largest window of noise in an authentic image
+/// (they sit at 4–7) and the excess above it that counts as one unit of
+/// evidence.
+const NOISE_SCORE: f64 = 5.0;
+const SCORE_UNIT: f64 = 5.0;
+
+/// The statistic at which the flag is raised: the unit in which the fusion
+/// model compares this check with the aligned one.
+pub const NON_ALIGNED_FLAG_STATISTIC: f64 = (FLAG_SCORE - NOISE_SCORE) / SCORE_UNIT;
+
 /// What the non-aligned check found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NonAlignedDoubleQuantization {
@@ -443,9 +453,7 @@ pub fn non_aligned_double_quantization_signal(
     let mut signal = Signal::not_applicable("non_aligned_double_quantization");
     if found.windows >= 8 {
         signal.applicable = true;
-        // Authentic images sit at 4–7 (the largest window of noise); what
-        // lies above is evidence.
-        signal.statistic = ((found.score - 5.0) / 5.0).max(0.0);
+        signal.statistic = ((found.score - NOISE_SCORE) / SCORE_UNIT).max(0.0);
         if found.score > FLAG_SCORE {
             signal.flags.push("non_aligned_double_compression".into());
         }
