@@ -15,15 +15,28 @@
 //! - `specific_flags` counts the pixel checks whose flag fires on about 1%
 //!   of authentic images: a cloned portrait's noiseless patch teaches the
 //!   model about a copied digit.
-//! - `rarest_statistic` asks of each check how rare its statistic is among
-//!   the training split's authentic images (a p-value from their statistics,
-//!   shipped in `fusion_model.rs` as `AUTHENTIC_REFERENCE`) and keeps the
-//!   rarest: a one-class view of "unlike an authentic capture" that needs
-//!   no forged example of the kind at hand.
+//! - `rarest_statistic` asks of each specific check how rare its statistic
+//!   is among the training split's authentic images (a p-value from their
+//!   statistics, shipped in `fusion_model.rs`) and keeps the rarest: a
+//!   one-class view of "unlike an authentic capture" that needs no forged
+//!   example of the kind at hand.
 
 use crate::forensics::{NON_ALIGNED_FLAG_STATISTIC, Signal, double_quantization_flag_statistic};
 
 use super::fusion_model::{AUTHENTIC_REFERENCE, INTERCEPT, WEIGHTS};
+
+/// One check's statistics on the training split's authentic images: what
+/// `rarest_statistic` measures a statistic's rarity against.
+#[derive(Debug)]
+pub(crate) struct AuthenticStatistics {
+    /// The signal's name.
+    pub check: &'static str,
+    /// Images whose statistic was 0: the check saw nothing, or did not
+    /// apply.
+    pub nothing_seen: usize,
+    /// The other images' statistics, sorted.
+    pub positive: &'static [f64],
+}
 
 pub use super::fusion_model::{CORPUS_VERSION, THRESHOLD};
 
@@ -92,7 +105,7 @@ pub fn features(signals: &[Signal]) -> [f64; FEATURES.len()] {
             .count() as f64,
         AUTHENTIC_REFERENCE
             .iter()
-            .map(|(name, reference)| rarity(reference, statistic(name)))
+            .map(|reference| rarity(reference, statistic(reference.check)))
             .fold(0.0, f64::max),
         f64::from(u8::from(!applicable("block_grid"))),
         f64::from(u8::from(!applicable("noise"))),
@@ -100,16 +113,18 @@ pub fn features(signals: &[Signal]) -> [f64; FEATURES.len()] {
     ]
 }
 
-/// How rare `value` is among the sorted `reference` statistics of authentic
-/// images: −log10 of the share of them at or above it, the value itself
-/// counted among them ((k + 1) / (n + 1), so never infinite). 0 for a
-/// statistic of 0: a check that saw nothing, or did not apply.
-fn rarity(reference: &[f64], value: f64) -> f64 {
+/// How rare `value` is among a check's statistics on authentic images:
+/// −log10 of the share of them at or above it, the value itself counted
+/// among them ((k + 1) / (n + 1), so never infinite). 0 for a statistic of
+/// 0: a check that saw nothing, or did not apply.
+fn rarity(reference: &AuthenticStatistics, value: f64) -> f64 {
     if value <= 0.0 {
         return 0.0;
     }
-    let at_or_above = reference.len() - reference.partition_point(|&r| r < value);
-    -((at_or_above + 1) as f64 / (reference.len() + 1) as f64).log10()
+    let positive = reference.positive;
+    let at_or_above = positive.len() - positive.partition_point(|&r| r < value);
+    let images = reference.nothing_seen + positive.len();
+    -((at_or_above + 1) as f64 / (images + 1) as f64).log10()
 }
 
 /// The calibrated probability that a document with these signals is forged.
@@ -138,8 +153,12 @@ mod tests {
 
     #[test]
     fn rarity_is_the_share_of_authentic_statistics_at_or_above_the_value() {
-        let reference = [0.0, 0.0, 1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        // 10 = 9 references + the value itself.
+        let reference = AuthenticStatistics {
+            check: "copy_move",
+            nothing_seen: 2,
+            positive: &[1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        };
+        // 10 = 9 authentic images + the value itself.
         assert_eq!(rarity(&reference, 0.0), 0.0);
         assert!((rarity(&reference, 0.5) - -(8.0f64 / 10.0).log10()).abs() < 1e-12);
         assert!((rarity(&reference, 2.0) - -(7.0f64 / 10.0).log10()).abs() < 1e-12);
@@ -163,10 +182,13 @@ mod tests {
             "noiseless",
         ];
         assert!(!AUTHENTIC_REFERENCE.is_empty());
-        for &(name, reference) in &AUTHENTIC_REFERENCE {
+        for reference in &AUTHENTIC_REFERENCE {
+            let name = reference.check;
             assert!(names.contains(&name), "{name}");
-            assert!(reference.len() >= 100, "{name}: {}", reference.len());
-            assert!(reference.is_sorted(), "{name}");
+            let images = reference.nothing_seen + reference.positive.len();
+            assert!(images >= 100, "{name}: {images}");
+            assert!(reference.positive.is_sorted(), "{name}");
+            assert!(reference.positive.iter().all(|&v| v > 0.0), "{name}");
         }
     }
 
