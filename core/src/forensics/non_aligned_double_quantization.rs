@@ -65,9 +65,9 @@ const WINDOW: (usize, usize) = (2, 4);
 const FLAG_SCORE: f64 = 8.0;
 
 /// Window excess of the largest window of noise in an authentic image
-/// (they sit at 4–7) and the excess above it that counts as one unit of
-/// evidence.
+/// (they sit at 4–7): the statistic's zero.
 const NOISE_SCORE: f64 = 5.0;
+/// Window excess above [`NOISE_SCORE`] that makes one unit of the statistic.
 const SCORE_UNIT: f64 = 5.0;
 
 /// The statistic at which the flag is raised: the unit in which the fusion
