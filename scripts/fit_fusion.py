@@ -53,21 +53,21 @@ def rarity(reference: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.where(values > 0, -np.log10(share), 0.0)
 
 
-def authentic_reference(rows: list[dict], use: np.ndarray) -> dict[str, np.ndarray]:
+def check_statistics(rows: list[dict]) -> dict[str, np.ndarray]:
+    """Each referenced check's statistic per row (0 where it did not apply)."""
+    return {name: np.array([r["statistics"].get(name, 0.0) for r in rows]) for name in REFERENCED_CHECKS}
+
+
+def authentic_reference(statistics: dict[str, np.ndarray], use: np.ndarray) -> dict[str, np.ndarray]:
     """Each referenced check's statistics on the `use` rows, sorted (written
     to Rust in full, so a training image's own statistic ties with itself
     on both sides)."""
-    return {name: np.sort([r["statistics"].get(name, 0.0) for r, u in zip(rows, use) if u])
-            for name in REFERENCED_CHECKS}
+    return {name: np.sort(values[use]) for name, values in statistics.items()}
 
 
-def with_rarest(rows: list[dict], x: np.ndarray, reference: dict[str, np.ndarray]) -> np.ndarray:
-    """`x` with its `rarest_statistic` column recomputed from `reference`."""
-    column = feature_names().index("rarest_statistic")
-    x = x.copy()
-    x[:, column] = np.max([rarity(reference[name], np.array([r["statistics"].get(name, 0.0) for r in rows]))
-                           for name in REFERENCED_CHECKS], axis=0)
-    return x
+def rarest(statistics: dict[str, np.ndarray], reference: dict[str, np.ndarray]) -> np.ndarray:
+    """The `rarest_statistic` feature of each row, against `reference`."""
+    return np.max([rarity(reference[name], values) for name, values in statistics.items()], axis=0)
 
 
 def manifest(corpus: Path) -> tuple[list[dict], str]:
@@ -170,14 +170,15 @@ def main() -> None:
     floor = np.array([r["floor"] for r in rows])
     train = np.array([r["split"] == "train" for r in rows])
     images = np.array([not r["file"].endswith(".pdf") for r in rows])
-    reference = authentic_reference(rows, train & (y == 0) & images)
-    shipped = x
-    x = with_rarest(rows, x, reference)
+    statistics = check_statistics(rows)
+    reference = authentic_reference(statistics, train & (y == 0) & images)
+    column = feature_names().index("rarest_statistic")
+    refitted = rarest(statistics, reference)
     # 0 when the shipped model was fitted on these files: the engine and
     # this script compute the feature alike.
-    column = feature_names().index("rarest_statistic")
     print(f"rarest_statistic, engine vs this fit's reference: largest difference "
-          f"{np.abs(shipped[:, column] - x[:, column]).max():.3g}")
+          f"{np.abs(x[:, column] - refitted).max():.3g}")
+    x[:, column] = refitted
     templates = np.array([r["template"] for r in rows])
     intercept, weights = fit(x[train], y[train])
     scores = np.maximum(1 / (1 + np.exp(-(intercept + x @ weights))), floor)
