@@ -106,6 +106,32 @@ fn decode(bytes: &[u8], limits: &DecodeLimits, upright: bool) -> Result<DynamicI
     Ok(image)
 }
 
+/// The part of a JPEG cut short that the decoder really read: the rows
+/// above the uniform fill it writes where the data ran out, less the row
+/// of 16-pixel MCUs the data broke off in.
+/// An image with no such fill is returned whole.
+pub fn decoded_part(image: GrayImage) -> GrayImage {
+    let (width, height) = image.dimensions();
+    let Some(&fill) = image.as_raw().last() else {
+        return image;
+    };
+    let row_is_fill = |y: u32| {
+        let start = (y * width) as usize;
+        image.as_raw()[start..start + width as usize]
+            .iter()
+            .all(|&p| p == fill)
+    };
+    let mut rows = height;
+    while rows > 0 && row_is_fill(rows - 1) {
+        rows -= 1;
+    }
+    if rows == height {
+        return image;
+    }
+    let kept = rows.saturating_sub(1) / 16 * 16;
+    image::imageops::crop_imm(&image, 0, 0, width, kept).to_image()
+}
+
 fn decode_error(format: ImageFormat, err: image::ImageError) -> Error {
     match err {
         image::ImageError::Limits(limit) => {
@@ -173,6 +199,22 @@ mod tests {
         bytes[29..33].copy_from_slice(&crc.to_be_bytes());
         let err = decode_gray(&bytes, &DecodeLimits::default()).unwrap_err();
         assert_eq!(err.code(), ErrorCode::FileTooLarge, "{}", err.message());
+    }
+
+    #[test]
+    fn the_decoded_part_of_a_file_cut_short_ends_above_the_fill() {
+        let textured = GrayImage::from_fn(40, 100, |x, y| image::Luma([((x * 7 + y * 13) % 200) as u8]));
+        assert_eq!(decoded_part(textured.clone()).dimensions(), (40, 100));
+        let mut cut = textured;
+        for y in 70..100 {
+            for x in 0..40 {
+                cut.put_pixel(x, y, image::Luma([128]));
+            }
+        }
+        // 70 rows read; the MCU row the data broke off in (64..80) dropped.
+        assert_eq!(decoded_part(cut).dimensions(), (40, 64));
+        let blank = GrayImage::from_pixel(8, 8, image::Luma([9]));
+        assert_eq!(decoded_part(blank).dimensions(), (8, 0));
     }
 
     #[test]

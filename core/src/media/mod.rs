@@ -9,7 +9,7 @@ mod metadata;
 mod pdf;
 
 pub use dct::{DctPlane, ZIGZAG_TO_NATURAL, read_dct};
-pub use decode::{DecodeLimits, decode_gray, decode_rgb_upright};
+pub use decode::{DecodeLimits, decode_gray, decode_rgb_upright, decoded_part};
 pub use format::{Sniffed, detect_format, sniff};
 pub use jpeg::{
     JpegStructure, QualityEstimate, QuantizationTable, Segment, estimate_quality,
