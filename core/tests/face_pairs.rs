@@ -178,7 +178,7 @@ mod pipeline {
             checked.extra["evidence"]["forgery"]["forgeryScore"]
                 .as_f64()
                 .unwrap()
-                > 0.9
+                >= veriscope::analysis::fusion::THRESHOLD
         );
         let unchecked = run(&dir, &models, ktp, selfie, false);
         assert_eq!(unchecked.status, VerificationStatus::Completed);

@@ -190,6 +190,8 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
             // pixel checks read only what was there, and the DCT checks,
             // whose coefficient plane would end in zeros, do not run.
             truncated = structure.as_ref().is_some_and(|s| !s.complete);
+            // The document's type from the shape it declares, whole or not.
+            let shape_type = type_from_shape(gray.width(), gray.height());
             let gray = if truncated { decoded_part(gray) } else { gray };
             signals.push(match &structure {
                 Some(structure) => container_signal_of(bytes, structure),
@@ -258,7 +260,7 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
                     evidence = Some(reading.evidence);
                 }
             }
-            type_from_shape(gray.width(), gray.height())
+            shape_type
         }
     };
     if let Some(text) = &options.mrz_text {
@@ -359,18 +361,21 @@ struct Evidence {
     settled_by_evidence: bool,
 }
 
-/// How far from the threshold, in log-odds, a score must lie for the answer
-/// to be `high`, and for it to be at least `medium`. Set on the real corpus
-/// of scripts/real_corpus.py with each source scored by a model that never
-/// saw it, so that `high` answers are wrong at most 5% of the time
-/// (docs/benchmarks.md has the reliability table).
-const HIGH_MARGIN: f64 = 2.5;
-/// See [`HIGH_MARGIN`].
-const MEDIUM_MARGIN: f64 = 1.0;
+/// How far from the threshold, in log-odds, a fusion score must lie for the
+/// answer to be `medium` rather than `low`.
+///
+/// Measured on the real corpus of scripts/real_corpus.py, each source
+/// scored by a model that never saw it (docs/benchmarks.md has the
+/// reliability table): no band of fusion scores is right 95% of the time on
+/// real files; answers this far below the threshold are wrong 9-19% of the
+/// time, nearer ones 25%. So a fusion score alone is never `high`: only a
+/// verdict set by the document's own data (an MRZ or NIK check) is.
+const MEDIUM_MARGIN: f64 = 2.5;
 
-/// The answer's confidence: `low` when only part of the file could be read
-/// or few checks applied, `high` only for a good image whose score lies far
-/// from the threshold, or a verdict set by the document's own data.
+/// The answer's confidence: `low` when only part of the file could be read,
+/// few checks applied, or the score lies near the threshold; `medium` for a
+/// fusion score far from it on a good image; `high` only for a verdict set
+/// by the document's own data.
 fn confidence_of(evidence: &Evidence) -> Confidence {
     if evidence.truncated {
         return Confidence::Low;
@@ -382,16 +387,13 @@ fn confidence_of(evidence: &Evidence) -> Confidence {
         let p = p.clamp(1e-6, 1.0 - 1e-6);
         (p / (1.0 - p)).ln()
     };
-    let margin = (logit(evidence.score) - logit(fusion::THRESHOLD)).abs();
-    match evidence.format {
-        DocumentFormat::Pdf if margin >= MEDIUM_MARGIN => Confidence::Medium,
-        DocumentFormat::Pdf => Confidence::Low,
-        _ if evidence.independent_checks < 2 => Confidence::Low,
-        _ if margin >= HIGH_MARGIN && evidence.quality_ok && evidence.independent_checks >= 4 => {
-            Confidence::High
-        }
-        _ if margin >= MEDIUM_MARGIN => Confidence::Medium,
-        _ => Confidence::Low,
+    let far = (logit(evidence.score) - logit(fusion::THRESHOLD)).abs() >= MEDIUM_MARGIN;
+    let readable = evidence.format == DocumentFormat::Pdf
+        || (evidence.quality_ok && evidence.independent_checks >= 4);
+    if far && readable {
+        Confidence::Medium
+    } else {
+        Confidence::Low
     }
 }
 
@@ -423,15 +425,15 @@ mod tests {
     }
 
     #[test]
-    fn a_field_blanked_and_retyped_scores_high_and_is_shown_without_capture_noise() {
+    fn a_field_blanked_and_retyped_scores_above_its_original_and_is_shown_without_capture_noise() {
         let authentic = analyze(&fixture("card.jpg"), &options()).unwrap();
         let retyped = analyze(&fixture("card-retyped.jpg"), &options()).unwrap();
         assert!(!authentic.is_forged(), "{:?}", authentic.report);
-        // Above the pooled 5% cut of the training templates, though under
-        // the shipped threshold, which holds 5% on every template.
+        // Above its original, though under the threshold: the noiseless
+        // check fires on real renders and scans too (docs/benchmarks.md), so
+        // the model fitted on real honest files weighs it by little.
         assert!(
-            retyped.report.forgery_score > 0.6
-                && retyped.report.forgery_score > authentic.report.forgery_score + 0.5,
+            retyped.report.forgery_score > authentic.report.forgery_score + 0.1,
             "{:?}",
             retyped.report
         );
@@ -509,7 +511,7 @@ mod tests {
     }
 
     #[test]
-    fn confidence_is_high_only_far_from_the_threshold_on_a_good_image() {
+    fn confidence_is_high_only_from_the_documents_own_data() {
         let at = |score: f64| Evidence {
             format: DocumentFormat::Jpeg,
             independent_checks: 8,
@@ -518,17 +520,17 @@ mod tests {
             score,
             settled_by_evidence: false,
         };
-        assert_eq!(confidence_of(&at(0.001)), Confidence::High);
-        assert_eq!(confidence_of(&at(0.999)), Confidence::High);
+        assert_eq!(confidence_of(&at(0.0001)), Confidence::Medium);
+        assert_eq!(confidence_of(&at(0.99999)), Confidence::Medium);
         assert_eq!(confidence_of(&at(fusion::THRESHOLD)), Confidence::Low);
         let poor = Evidence {
             quality_ok: false,
-            ..at(0.001)
+            ..at(0.0001)
         };
-        assert_eq!(confidence_of(&poor), Confidence::Medium);
+        assert_eq!(confidence_of(&poor), Confidence::Low);
         let cut = Evidence {
             truncated: true,
-            ..at(0.999)
+            ..at(0.99999)
         };
         assert_eq!(confidence_of(&cut), Confidence::Low);
         let mrz = Evidence {
@@ -538,9 +540,16 @@ mod tests {
         assert_eq!(confidence_of(&mrz), Confidence::High);
         let blind = Evidence {
             independent_checks: 1,
-            ..at(0.001)
+            ..at(0.0001)
         };
         assert_eq!(confidence_of(&blind), Confidence::Low);
+        let pdf = Evidence {
+            format: DocumentFormat::Pdf,
+            independent_checks: 0,
+            quality_ok: false,
+            ..at(0.0001)
+        };
+        assert_eq!(confidence_of(&pdf), Confidence::Medium);
     }
 
     #[test]

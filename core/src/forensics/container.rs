@@ -156,7 +156,11 @@ mod tests {
             ["trailing_data", "editing_software", "recompressed"]
         );
         // Noisy-OR of the two evidence flags; `recompressed` weighs nothing.
-        assert!((signal.statistic - 0.8).abs() < 1e-9, "{}", signal.statistic);
+        assert!(
+            (signal.statistic - 0.8).abs() < 1e-9,
+            "{}",
+            signal.statistic
+        );
     }
 
     #[test]
@@ -172,11 +176,19 @@ mod tests {
         // The same second image without the index announcing it is hidden.
         let mut unannounced = jpeg_with(&[]);
         unannounced.extend_from_slice(&second);
-        assert!(container_signal(&unannounced).flags.contains(&"trailing_data".to_owned()));
+        assert!(
+            container_signal(&unannounced)
+                .flags
+                .contains(&"trailing_data".to_owned())
+        );
         // An index, but no image after the first: arbitrary data stays hidden.
         let mut payload = jpeg_with(&[mpf]);
         payload.extend_from_slice(&[0x42; 200]);
-        assert!(container_signal(&payload).flags.contains(&"trailing_data".to_owned()));
+        assert!(
+            container_signal(&payload)
+                .flags
+                .contains(&"trailing_data".to_owned())
+        );
     }
 
     #[test]
@@ -184,7 +196,11 @@ mod tests {
         let bytes = jpeg_with(&[]);
         let cut = &bytes[..bytes.len() - 4];
         let signal = container_signal(cut);
-        assert!(signal.flags.contains(&"truncated".to_owned()), "{:?}", signal.flags);
+        assert!(
+            signal.flags.contains(&"truncated".to_owned()),
+            "{:?}",
+            signal.flags
+        );
         assert_eq!(signal.statistic, 0.0);
     }
 

@@ -203,7 +203,9 @@ mod tests {
 
     #[test]
     fn the_decoded_part_of_a_file_cut_short_ends_above_the_fill() {
-        let textured = GrayImage::from_fn(40, 100, |x, y| image::Luma([((x * 7 + y * 13) % 200) as u8]));
+        let textured = GrayImage::from_fn(40, 100, |x, y| {
+            image::Luma([((x * 7 + y * 13) % 200) as u8])
+        });
         assert_eq!(decoded_part(textured.clone()).dimensions(), (40, 100));
         let mut cut = textured;
         for y in 70..100 {

@@ -1021,7 +1021,11 @@ mod tests {
         // The same lines in OCR-B are read; in glyphs that are not OCR-B
         // (each turned in its cell) nothing matches with real confidence,
         // so the reader reports no zone.
-        assert!(read_mrz_image(&render(&TD3, 3, 0.0), today()).unwrap().is_some());
+        assert!(
+            read_mrz_image(&render(&TD3, 3, 0.0), today())
+                .unwrap()
+                .is_some()
+        );
         let other_font = render_glyphs(&TD3, 3, 0.0, true);
         assert_eq!(read_mrz_image(&other_font, today()).unwrap(), None);
         assert!(!read_with_real_confidence(&[vec![0.9; 30], vec![0.5; 14]]));
