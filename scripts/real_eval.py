@@ -21,10 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fit_fusion import auc, manifest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("camera", "scanner", "screenshot", "phone", "pdf")
@@ -40,14 +44,6 @@ FLOORS = {
 def threshold() -> float:
     text = (ROOT / "core/src/analysis/fusion_model.rs").read_text().splitlines()
     return float(next(l for l in text if l.startswith("pub const THRESHOLD")).split("=")[1].strip(" ;"))
-
-
-def manifest(corpus: Path) -> tuple[list[dict], str]:
-    lines = (corpus / "manifest.tsv").read_text().splitlines()
-    version = lines[0].lstrip("# ").strip()
-    body = [l for l in lines if not l.startswith("#")]
-    header = body[0].split("\t")
-    return [dict(zip(header, l.split("\t"))) for l in body[1:]], version
 
 
 def analyse(corpus: Path, rows: list[dict], cli: Path) -> None:
@@ -70,14 +66,6 @@ def analyse(corpus: Path, rows: list[dict], cli: Path) -> None:
         row["statistics"] = {s["name"]: s["statistic"] for s in result["signals"] if s["applicable"]}
         row["signal_flags"] = sorted({f for s in result["signals"] for f in s["flags"]})
         row["latency"] = report["latencyMs"]
-
-
-def auc(scores: np.ndarray, y: np.ndarray) -> float:
-    pos, neg = scores[y == 1], scores[y == 0]
-    if len(pos) == 0 or len(neg) == 0:
-        return float("nan")
-    greater = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
-    return float(greater / (len(pos) * len(neg)))
 
 
 def summary(rows: list[dict], cut: float) -> dict:
