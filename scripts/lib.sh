@@ -3,7 +3,11 @@
 
 VENV="${VENV:-$PWD/.venv}"
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step is stamped with the seconds since this file was first sourced, so a slow
+# step shows in the log of a CI run.
+VS_LOG_START="${VS_LOG_START:-$(date +%s)}"
+export VS_LOG_START
+log() { printf '\033[1m==> [%4ds] %s\033[0m\n' "$(( $(date +%s) - VS_LOG_START ))" "$*" >&2; }
 
 # apt-get install the given packages if any is missing (needs root or sudo).
 ensure_apt() {
