@@ -127,6 +127,44 @@ def server(results: str) -> str:
         f"statuses delivered ({faults['events_delivered']} events in all, {faults['delivery_attempts']} "
         f"attempts, {faults['bad_signatures']} bad signatures), {faults['seconds']:.1f} s from the last "
         "acceptance to the last delivery.\n"
+        + cluster(run["cluster"])
+    )
+
+
+def cluster(run: dict) -> str:
+    """Several instances on one PostgreSQL database (bench_server's cluster runs)."""
+    if not run:
+        return ""
+    rows = [
+        f"| {load['instances']} | {load['verifications']} | {load['settled']} | "
+        f"{load['seconds']:.2f} s | {load['settled_per_second']:.1f} |"
+        for load in run["throughput"]
+    ]
+    one, three = run["throughput"][0], run["throughput"][-1]
+    faults = run["faults"]
+    return (
+        "\n### Several instances on one PostgreSQL database\n\n"
+        "PostgreSQL 15 from Debian on loopback, a fresh database per run; each instance 2 workers. "
+        f"{one['verifications']} `DOCUMENT_FORGERY` verifications created round-robin across the "
+        "instances, timed from the first request until all have settled:\n\n"
+        "| instances | verifications | settled | time | settled per second |\n"
+        "|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+        f"Three instances settle {three['settled_per_second'] / one['settled_per_second']:.2f}x what one "
+        "does. On this machine every instance shares the same cores, so the gain is bounded by "
+        "them; on separate machines the jobs spread the same way (claimed with `FOR UPDATE SKIP "
+        "LOCKED`).\n\n"
+        f"Fault run: {faults['accepted']} verifications with webhooks (receiver failing each delivery's "
+        f"first two attempts) across {faults['instances']} instances with {faults['lease_seconds']:.0f}-s "
+        "leases; half way, the instance holding work was killed with SIGKILL while it held "
+        f"{faults['held_by_killed']} verifications. **{faults['settled']} of {faults['accepted']} settled, "
+        f"{faults['lost']} lost**; {faults['stored_settle_deliveries']} settled-status deliveries stored "
+        f"and {faults['settled_received_once']} verifications received exactly one settled-status "
+        f"webhook-id (exactly once); {faults['final_webhooks_delivered']} of {faults['settled']} "
+        f"delivered, {faults['bad_signatures']} bad signatures. **Recovery: "
+        f"{faults['recovery_seconds']:.1f} s** from the kill until the last verification the dead "
+        "instance held had settled on another (one lease). A survivor then stopped on SIGTERM in "
+        f"{faults['sigterm_seconds']:.2f} s with exit status "
+        f"{'0' if faults['sigterm_exit_ok'] else 'non-zero'}.\n"
     )
 
 

@@ -119,3 +119,35 @@ ensure_real_corpus() {
     "$VENV/bin/python" -W ignore scripts/real_corpus.py "$REAL_CORPUS"
   fi
 }
+
+# A throwaway PostgreSQL server from Debian's packages, on a free loopback
+# port with its data in a temporary directory; exports VERISCOPE_TEST_POSTGRES
+# (a URL to it) and VERISCOPE_REQUIRE_POSTGRES=1, so the PostgreSQL tests
+# run and fail rather than skip. `stop_postgres` stops it. The server runs
+# as the `postgres` user: it refuses to run as root.
+ensure_postgres() {
+  ensure_apt postgresql
+  local bin
+  bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+  PG_DIR="$(mktemp -d /tmp/veriscope-pg.XXXXXX)"
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  local run=()
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$PG_DIR"
+    run=(runuser -u postgres --)
+  fi
+  "${run[@]}" "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
+  "${run[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+    -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null
+  PG_CTL=("${run[@]}" "$bin/pg_ctl" -D "$PG_DIR/data")
+  export VERISCOPE_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres"
+  export VERISCOPE_REQUIRE_POSTGRES=1
+  log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+}
+
+stop_postgres() {
+  [ -n "${PG_DIR:-}" ] || return 0
+  "${PG_CTL[@]}" stop -m fast >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+}

@@ -89,9 +89,10 @@ enum Command {
     /// (`POST /api/v1/verify`, `GET /services`) until interrupted.
     Serve {
         /// The server's TOML configuration (listen address, hashed API keys,
-        /// rate limits, document limits).
+        /// database, limits). Without it, the defaults; either way the
+        /// `VERISCOPE_SERVE_*` environment variables set keys over it.
         #[arg(long, value_name = "FILE")]
-        config: PathBuf,
+        config: Option<PathBuf>,
         /// Listen here instead of the configuration's address.
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
@@ -639,15 +640,15 @@ fn run(cli: Cli) -> u8 {
         Command::Remote { action } => remote_command(action),
         Command::Serve { config, listen } => {
             let outcome = (|| {
-                let mut config = veriscope_server::ServerConfig::load(&config)?;
+                let mut config = veriscope_server::ServerConfig::load_with_env(config.as_deref())?;
                 if let Some(listen) = listen {
                     config.listen = listen;
                 }
+                veriscope_server::logging::init(config.log_format);
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .enable_all()
                     .build()
                     .map_err(|error| Error::new(ErrorCode::Internal, error.to_string()))?;
-                eprintln!("veriscope serve: listening on http://{}", config.listen);
                 runtime.block_on(veriscope_server::serve(config))
             })();
             match outcome {

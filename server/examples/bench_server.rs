@@ -1,7 +1,8 @@
 //! Load and fault run of `veriscope serve` over loopback, for
 //! `scripts/bench server`; prints one JSON object.
 //!
-//! Usage: `bench_server VERISCOPE_BINARY DOCUMENT [REQUESTS_PER_CLIENT]`
+//! Usage: `bench_server VERISCOPE_BINARY DOCUMENT [REQUESTS_PER_CLIENT]
+//! [POSTGRES_URL]`
 //!
 //! 1. Throughput: `POST /api/v1/verify` (multipart, through the SDK's
 //!    client) at 1 and 16 concurrent clients; requests per second, p50 and
@@ -11,6 +12,13 @@
 //!    delivery's first two attempts; the server is killed (SIGKILL) half way
 //!    and started again on the same database; every accepted verification
 //!    must settle and every settled status must be delivered, signed.
+//! 3. With a PostgreSQL URL (a database the user may create databases
+//!    from), a cluster on a fresh database: verifications settled per second
+//!    by 1 and by 3 instances; then 3 instances under load, one SIGKILLed
+//!    while it holds work: every accepted verification must settle exactly
+//!    once (one settled-status delivery each), every webhook be delivered
+//!    and none badly signed; the recovery time is from the kill until the
+//!    last verification the dead instance held has settled elsewhere.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
@@ -43,6 +51,19 @@ struct Server {
     child: Option<Child>,
 }
 
+/// The configuration text of a bench instance on `port` and `database`.
+fn config_text(port: u16, database: &str, lease_seconds: f64) -> String {
+    format!(
+        "listen = \"127.0.0.1:{port}\"\ndatabase = {database:?}\nface_match = false\nworkers = 2\n\
+         [[api_keys]]\nid = \"bench\"\nsha256 = \"{}\"\n\
+         [rate_limit]\nrequests_per_minute = 6000000\nburst = 100000\n\
+         [limits]\nallow_loopback_webhooks = true\n\
+         [webhooks]\nfirst_retry_seconds = 0.2\nmax_retry_seconds = 1.0\n\
+         [jobs]\nlease_seconds = {lease_seconds:?}\npoll_ms = 100\n",
+        veriscope_server::hash_api_key(KEY)
+    )
+}
+
 impl Server {
     fn start(&mut self) {
         let child = Command::new(&self.binary)
@@ -59,6 +80,26 @@ impl Server {
             std::thread::sleep(Duration::from_millis(25));
         }
         panic!("veriscope serve did not start");
+    }
+
+    fn new(binary: &str, dir: &std::path::Path, name: &str, database: &str, lease: f64) -> Server {
+        let port = free_port();
+        let config = dir.join(format!("{name}.toml"));
+        std::fs::write(&config, config_text(port, database, lease)).unwrap();
+        Server {
+            binary: binary.to_owned(),
+            config,
+            port,
+            child: None,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
     }
 
     /// SIGKILL: no graceful shutdown, as a crash.
@@ -129,6 +170,8 @@ async fn throughput(url: &str, document: &Arc<Vec<u8>>, clients: usize, each: us
 struct Receiver {
     attempts: HashMap<String, usize>,
     delivered: HashSet<(String, String)>,
+    /// Per verification, the webhook-ids of the settled statuses received.
+    settled_ids: HashMap<String, HashSet<String>>,
     bad_signatures: usize,
 }
 
@@ -155,6 +198,14 @@ async fn receiver(state: Arc<Mutex<Receiver>>) -> String {
                     match verifier.verify_event(&copied, &body) {
                         Ok(event) => {
                             let verification = event.verification;
+                            if verification.status.is_settled() {
+                                let id = copied.get("webhook-id").unwrap_or_default().to_owned();
+                                state
+                                    .settled_ids
+                                    .entry(verification.id.clone())
+                                    .or_default()
+                                    .insert(id);
+                            }
                             state
                                 .delivered
                                 .insert((verification.id, verification.status.as_str().to_owned()));
@@ -259,41 +310,286 @@ async fn faults(server: &mut Server, url: &str, document: &[u8]) -> Value {
     })
 }
 
+/// A client of one instance that retries what a busy server refuses.
+fn client_of(url: &str) -> Client {
+    Client::builder(KEY)
+        .base_url(url)
+        .limits(veriscope::Limits {
+            allow_loopback_webhooks: true,
+            ..veriscope::Limits::default()
+        })
+        .retry(RetryPolicy {
+            max_retries: 20,
+            initial_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+        })
+        .build()
+        .unwrap()
+}
+
+fn forgery_request(path: &str, hook: Option<String>) -> CreateVerificationRequest {
+    CreateVerificationRequest {
+        service_id: "DOCUMENT_FORGERY".into(),
+        folder_id: None,
+        input: VerificationInput {
+            files: Some([("document".to_owned(), vec![path.to_owned()])].into()),
+            ..VerificationInput::default()
+        },
+        result_id: None,
+        webhook_metadata: hook.as_ref().map(|_| WebhookMetadata {
+            webhook_secret: Some(SECRET.into()),
+            ..WebhookMetadata::default()
+        }),
+        webhook_url: hook,
+    }
+}
+
+/// A new empty database on the server at `admin`; its URL and a connection.
+async fn fresh_database(admin: &str) -> (String, tokio_postgres::Client) {
+    let (control, connection) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let name = format!("vs_bench_{}", uuid::Uuid::new_v4().simple());
+    control
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let mut url = reqwest::Url::parse(admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    let (client, connection) = tokio_postgres::connect(url.as_str(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    (url.to_string(), client)
+}
+
+/// Starts `count` instances on `database`.
+fn instances(
+    binary: &str,
+    dir: &std::path::Path,
+    database: &str,
+    count: usize,
+    lease: f64,
+) -> Vec<Server> {
+    (0..count)
+        .map(|index| {
+            let mut server = Server::new(binary, dir, &format!("node{index}"), database, lease);
+            server.start();
+            server
+        })
+        .collect()
+}
+
+/// Waits until every id in `ids` is settled, asking the instances in
+/// `alive` in turn; the settled status of each and when each settled.
+async fn settle_all(clients: &[Client], ids: &[String]) -> HashMap<String, (String, Instant)> {
+    let started = Instant::now();
+    let mut settled = HashMap::new();
+    let mut turn = 0;
+    while settled.len() < ids.len() && started.elapsed() < Duration::from_secs(300) {
+        for id in ids {
+            if settled.contains_key(id) {
+                continue;
+            }
+            turn += 1;
+            let verification = clients[turn % clients.len()]
+                .verification(id)
+                .await
+                .unwrap();
+            if verification.status.is_settled() {
+                settled.insert(
+                    id.clone(),
+                    (verification.status.as_str().to_owned(), Instant::now()),
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    settled
+}
+
+/// Verifications settled per second by `count` instances sharing a database.
+async fn cluster_throughput(
+    binary: &str,
+    dir: &std::path::Path,
+    admin: &str,
+    document: &[u8],
+    count: usize,
+) -> Value {
+    const JOBS: usize = 24;
+    let (database, _control) = fresh_database(admin).await;
+    let servers = instances(binary, dir, &database, count, 30.0);
+    let clients: Vec<Client> = servers
+        .iter()
+        .map(|server| client_of(&server.url()))
+        .collect();
+    let upload = clients[0].upload(document, Some("card.jpg")).await.unwrap();
+    let request = forgery_request(&upload.path, None);
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(JOBS);
+    for index in 0..JOBS {
+        ids.push(
+            clients[index % count]
+                .create_verification(&request)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let settled = settle_all(&clients, &ids).await;
+    let seconds = started.elapsed().as_secs_f64();
+    drop(servers);
+    json!({
+        "instances": count,
+        "verifications": JOBS,
+        "settled": settled.len(),
+        "seconds": seconds,
+        "settled_per_second": settled.len() as f64 / seconds,
+    })
+}
+
+/// Three instances under load; one SIGKILLed while it holds work.
+async fn cluster_faults(
+    binary: &str,
+    dir: &std::path::Path,
+    admin: &str,
+    document: &[u8],
+) -> Value {
+    const JOBS: usize = 60;
+    const LEASE_SECONDS: f64 = 2.0;
+    let (database, control) = fresh_database(admin).await;
+    let mut servers = instances(binary, dir, &database, 3, LEASE_SECONDS);
+    let clients: Vec<Client> = servers
+        .iter()
+        .map(|server| client_of(&server.url()))
+        .collect();
+    let state = Arc::new(Mutex::new(Receiver::default()));
+    let hook = receiver(Arc::clone(&state)).await;
+    let upload = clients[0].upload(document, Some("card.jpg")).await.unwrap();
+    let request = forgery_request(&upload.path, Some(hook));
+    let mut alive: Vec<usize> = vec![0, 1, 2];
+    let mut accepted = Vec::with_capacity(JOBS);
+    let mut held_by_killed: Vec<String> = Vec::new();
+    let mut killed_at = None;
+    for index in 0..JOBS {
+        if index >= JOBS / 2 && killed_at.is_none() {
+            // Kill an instance that holds a verification right now.
+            for (victim, server) in servers.iter_mut().enumerate() {
+                let pattern = format!("{}-%", server.pid());
+                let rows = control
+                    .query(
+                        "SELECT id FROM verifications WHERE lease_owner LIKE $1
+                         AND status IN ('IN_QUEUE', 'IN_PROGRESS')",
+                        &[&pattern],
+                    )
+                    .await
+                    .unwrap();
+                if !rows.is_empty() {
+                    held_by_killed = rows.iter().map(|row| row.get(0)).collect();
+                    server.kill();
+                    killed_at = Some(Instant::now());
+                    alive.retain(|&node| node != victim);
+                    break;
+                }
+            }
+        }
+        let node = alive[index % alive.len()];
+        accepted.push(
+            clients[node]
+                .create_verification(&request)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let survivors: Vec<Client> = alive.iter().map(|&node| clients[node].clone()).collect();
+    let settled = settle_all(&survivors, &accepted).await;
+    let recovery_seconds = killed_at.map(|killed| {
+        held_by_killed
+            .iter()
+            .filter_map(|id| settled.get(id))
+            .map(|(_, at)| at.duration_since(killed).as_secs_f64())
+            .fold(0.0, f64::max)
+    });
+    let wanted: HashSet<(String, String)> = settled
+        .iter()
+        .map(|(id, (status, _))| (id.clone(), status.clone()))
+        .collect();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120) {
+        if wanted.is_subset(&state.lock().unwrap().delivered) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Exactly once: one settled-status delivery per verification, stored
+    // and received (redeliveries share its webhook-id).
+    let stored_settles: i64 = control
+        .query_one(
+            "SELECT COUNT(*) FROM deliveries WHERE status NOT IN ('IN_QUEUE', 'IN_PROGRESS')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    // A graceful stop of a survivor: SIGTERM, exit status 0.
+    let stopping = &mut servers[alive[0]];
+    let sigterm_started = Instant::now();
+    let terminated = Command::new("kill")
+        .args(["-TERM", &stopping.pid().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    let exit = stopping.child.take().map(|mut child| child.wait().unwrap());
+    let sigterm_seconds = sigterm_started.elapsed().as_secs_f64();
+    let state = state.lock().unwrap();
+    let received_once = accepted
+        .iter()
+        .filter(|id| state.settled_ids.get(*id).is_some_and(|ids| ids.len() == 1))
+        .count();
+    json!({
+        "instances": 3,
+        "lease_seconds": LEASE_SECONDS,
+        "accepted": accepted.len(),
+        "held_by_killed": held_by_killed.len(),
+        "settled": settled.len(),
+        "lost": accepted.len() - settled.len(),
+        "stored_settle_deliveries": stored_settles,
+        "settled_received_once": received_once,
+        "final_webhooks_delivered": wanted.intersection(&state.delivered).count(),
+        "delivery_attempts": state.attempts.values().sum::<usize>(),
+        "bad_signatures": state.bad_signatures,
+        "recovery_seconds": recovery_seconds,
+        "sigterm_exit_ok": terminated && exit.is_some_and(|status| status.success()),
+        "sigterm_seconds": sigterm_seconds,
+    })
+}
+
+/// The PostgreSQL cluster runs.
+async fn cluster(binary: &str, dir: &std::path::Path, admin: &str, document: &[u8]) -> Value {
+    let one = cluster_throughput(binary, dir, admin, document, 1).await;
+    let three = cluster_throughput(binary, dir, admin, document, 3).await;
+    let faults = cluster_faults(binary, dir, admin, document).await;
+    json!({ "throughput": [one, three], "faults": faults })
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let binary = args
         .get(1)
-        .expect("usage: bench_server BINARY DOCUMENT [N]")
+        .expect("usage: bench_server BINARY DOCUMENT [N] [POSTGRES_URL]")
         .clone();
     let document = Arc::new(std::fs::read(args.get(2).expect("DOCUMENT")).unwrap());
     let each: usize = args.get(3).map_or(20, |n| n.parse().unwrap());
 
     let dir = std::env::temp_dir().join(format!("vs-bench-server-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let port = free_port();
-    let config = dir.join("serve.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:{port}\"\ndatabase = {:?}\nface_match = false\nworkers = 2\n\
-             [[api_keys]]\nid = \"bench\"\nsha256 = \"{}\"\n\
-             [rate_limit]\nrequests_per_minute = 6000000\nburst = 100000\n\
-             [limits]\nallow_loopback_webhooks = true\n\
-             [webhooks]\nfirst_retry_seconds = 0.2\nmax_retry_seconds = 1.0\n",
-            dir.join("bench.sqlite3").to_str().unwrap(),
-            veriscope_server::hash_api_key(KEY)
-        ),
-    )
-    .unwrap();
-    let mut server = Server {
-        binary,
-        config,
-        port,
-        child: None,
-    };
+    let database = dir.join("bench.sqlite3");
+    let mut server = Server::new(&binary, &dir, "serve", database.to_str().unwrap(), 30.0);
     server.start();
-    let url = format!("http://127.0.0.1:{port}");
+    let url = server.url();
 
     // The engine alone, in this process, on the same document.
     let mut engine = Vec::new();
@@ -310,6 +606,10 @@ async fn main() {
     let sixteen = throughput(&url, &document, 16, each).await;
     let faults = faults(&mut server, &url, &document).await;
     server.kill();
+    let cluster = match args.get(4) {
+        Some(admin) => cluster(&binary, &dir, admin, &document).await,
+        None => Value::Null,
+    };
     let _ = std::fs::remove_dir_all(&dir);
     println!(
         "{}",
@@ -318,6 +618,7 @@ async fn main() {
             "engine_median_ms": percentile(&engine, 50.0),
             "load": [one, sixteen],
             "faults": faults,
+            "cluster": cluster,
             "cores": std::thread::available_parallelism().map_or(1, |n| n.get()),
         })
     );

@@ -13,8 +13,12 @@
 //! requests_per_minute = 600
 //! burst = 20
 //!
-//! # Where uploads and verifications are kept; ":memory:" for a trial run.
+//! # Where uploads and verifications are kept: a SQLite file (one instance),
+//! # ":memory:" for a trial run, or a PostgreSQL URL shared by instances,
+//! # e.g. "postgres://veriscope@db.internal/veriscope".
 //! database = "veriscope.sqlite3"
+//! # Logs on stderr: "text" or "json" (one object a line).
+//! log_format = "text"
 //! # dlib and SeetaFace models for KTP_SELFIE (./scripts/fetch-models);
 //! # VERISCOPE_MODELS or ./models when absent.
 //! models = "models"
@@ -28,7 +32,24 @@
 //! first_retry_seconds = 5.0
 //! max_retry_seconds = 600.0
 //! timeout_seconds = 10
+//!
+//! [jobs]
+//! # How long a claimed verification stays this instance's without renewal:
+//! # after an instance dies, its work is taken over within this time.
+//! lease_seconds = 30.0
+//! # How often idle workers look for work queued on other instances.
+//! poll_ms = 250
+//! # On SIGTERM, how long running verifications may take to finish before
+//! # they are handed back to the other instances.
+//! shutdown_grace_seconds = 30.0
 //! ```
+//!
+//! Every key can also be set from the environment, which wins over the
+//! file: `VERISCOPE_SERVE_` and the key's path in capitals, `__` between a
+//! table and its key. Values are read as TOML values, else as strings:
+//! `VERISCOPE_SERVE_DATABASE=postgres://…`, `VERISCOPE_SERVE_WORKERS=4`,
+//! `VERISCOPE_SERVE_WEBHOOKS__MAX_ATTEMPTS=5`,
+//! `VERISCOPE_SERVE_API_KEYS='[{id = "backend", sha256 = "…"}]'`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -56,9 +77,13 @@ pub struct ServerConfig {
     /// How `documentUrl` is fetched.
     #[serde(default)]
     pub fetch: FetchConfig,
-    /// The SQLite database file (`:memory:` keeps nothing across restarts).
+    /// The database: a SQLite file, `:memory:` (keeps nothing across
+    /// restarts) or a `postgres://` URL that several instances share.
     #[serde(default = "default_database")]
-    pub database: PathBuf,
+    pub database: String,
+    /// How logs are written on stderr.
+    #[serde(default)]
+    pub log_format: LogFormat,
     /// Directory of the face models; `VERISCOPE_MODELS` or `./models` when
     /// absent. Without models, `KTP_SELFIE` verifications are refused with
     /// `MODEL_MISSING`.
@@ -74,6 +99,44 @@ pub struct ServerConfig {
     /// How webhooks are delivered.
     #[serde(default)]
     pub webhooks: WebhookConfig,
+    /// How verifications are claimed and handed over.
+    #[serde(default)]
+    pub jobs: JobsConfig,
+}
+
+/// The format of the server's logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per event, for log collectors.
+    Json,
+}
+
+/// Job leases: how instances share verifications and hand them over.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Lease on a claimed verification, renewed every third of it while it
+    /// runs; a dead instance's work is taken over after at most this long.
+    pub lease_seconds: f64,
+    /// How often an idle worker looks for claimable work.
+    pub poll_ms: u64,
+    /// On SIGTERM, how long running verifications may take to finish
+    /// before their leases are handed back.
+    pub shutdown_grace_seconds: f64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            lease_seconds: 30.0,
+            poll_ms: 250,
+            shutdown_grace_seconds: 30.0,
+        }
+    }
 }
 
 /// Webhook delivery: attempts and their spacing.
@@ -106,9 +169,12 @@ fn yes() -> bool {
     true
 }
 
-fn default_database() -> PathBuf {
-    PathBuf::from("veriscope.sqlite3")
+fn default_database() -> String {
+    "veriscope.sqlite3".into()
 }
+
+/// The prefix of the environment variables that set configuration keys.
+pub const ENV_PREFIX: &str = "VERISCOPE_SERVE_";
 
 /// One accepted API key: an id for logs and limits, and the key's SHA-256.
 #[derive(Debug, Clone, Deserialize)]
@@ -162,23 +228,43 @@ fn default_listen() -> SocketAddr {
 impl ServerConfig {
     /// Reads and checks a TOML configuration file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            Error::new(
-                ErrorCode::InvalidArgument,
-                format!("cannot read {}: {error}", path.display()),
-            )
-        })?;
-        ServerConfig::from_toml(&text)
+        ServerConfig::from_toml(&read(path)?)
+    }
+
+    /// The configuration of `veriscope serve`: the file at `path` (or the
+    /// defaults without one), then the process's `VERISCOPE_SERVE_*`
+    /// variables over it.
+    pub fn load_with_env(path: Option<&Path>) -> Result<Self> {
+        let text = path.map(read).transpose()?.unwrap_or_default();
+        ServerConfig::from_toml_and_env(&text, std::env::vars())
     }
 
     /// Parses and checks the configuration text.
     pub fn from_toml(text: &str) -> Result<Self> {
-        let config: ServerConfig = toml::from_str(text).map_err(|error| {
+        ServerConfig::from_toml_and_env(text, std::iter::empty())
+    }
+
+    /// Parses the configuration text, sets the keys named by the
+    /// `VERISCOPE_SERVE_*` variables among `vars` over it, and checks it.
+    pub fn from_toml_and_env(
+        text: &str,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self> {
+        let invalid = |error: &dyn std::fmt::Display| {
             Error::new(
                 ErrorCode::ValidationError,
                 format!("server configuration: {error}"),
             )
-        })?;
+        };
+        let mut table: toml::Table = toml::from_str(text).map_err(|error| invalid(&error))?;
+        for (name, value) in vars {
+            let Some(path) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            set_key(&mut table, path, &value)
+                .map_err(|error| invalid(&format!("{name}: {error}")))?;
+        }
+        let config: ServerConfig = table.try_into().map_err(|error| invalid(&error))?;
         for key in &config.api_keys {
             let valid = key.sha256.len() == 64
                 && key
@@ -207,6 +293,17 @@ impl ServerConfig {
                  and 0 <= first_retry_seconds <= max_retry_seconds",
             ));
         }
+        let jobs = &config.jobs;
+        if !(jobs.lease_seconds.is_finite() && jobs.lease_seconds >= 1.0)
+            || jobs.poll_ms == 0
+            || !(jobs.shutdown_grace_seconds.is_finite() && jobs.shutdown_grace_seconds >= 0.0)
+        {
+            return Err(Error::new(
+                ErrorCode::ValidationError,
+                "server configuration: jobs needs lease_seconds of at least 1, poll_ms above 0 \
+                 and shutdown_grace_seconds of at least 0",
+            ));
+        }
         if config.workers == Some(0) {
             return Err(Error::new(
                 ErrorCode::ValidationError,
@@ -221,6 +318,40 @@ impl ServerConfig {
         }
         Ok(config)
     }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|error| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("cannot read {}: {error}", path.display()),
+        )
+    })
+}
+
+/// Sets the key at `path` (`WEBHOOKS__MAX_ATTEMPTS`: tables split by `__`,
+/// matched in lower case) to `value`, read as a TOML value when it is one
+/// and as a string otherwise.
+fn set_key(table: &mut toml::Table, path: &str, value: &str) -> std::result::Result<(), String> {
+    let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+    let Some((last, tables)) = keys.split_last() else {
+        return Err("names no key".into());
+    };
+    let mut current = table;
+    for key in tables {
+        let entry = current
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("{key} is not a table"))?;
+    }
+    let parsed = toml::from_str::<toml::Table>(&format!("value = {value}"))
+        .ok()
+        .and_then(|mut parsed| parsed.remove("value"))
+        .unwrap_or_else(|| toml::Value::String(value.to_owned()));
+    current.insert(last.clone(), parsed);
+    Ok(())
 }
 
 /// The SHA-256 of an API key, as the configuration stores it.
@@ -253,6 +384,13 @@ mod tests {
         assert_eq!(config.rate_limit.burst, defaults.rate_limit.burst);
         assert_eq!(config.webhooks.max_attempts, defaults.webhooks.max_attempts);
         assert_eq!(config.limits, defaults.limits);
+        assert_eq!(config.log_format, defaults.log_format);
+        assert_eq!(config.jobs.lease_seconds, defaults.jobs.lease_seconds);
+        assert_eq!(config.jobs.poll_ms, defaults.jobs.poll_ms);
+        assert_eq!(
+            config.jobs.shutdown_grace_seconds,
+            defaults.jobs.shutdown_grace_seconds
+        );
         assert_eq!(config.api_keys[0].sha256, hash_api_key("vsk_demo_key"));
     }
 
@@ -264,5 +402,93 @@ mod tests {
             ErrorCode::ValidationError
         );
         assert!(ServerConfig::from_toml("listn = \"x\"").is_err());
+    }
+
+    #[test]
+    fn environment_variables_set_keys_over_the_file() {
+        let vars = [
+            (
+                "VERISCOPE_SERVE_DATABASE",
+                "postgres://veriscope@db/veriscope",
+            ),
+            ("VERISCOPE_SERVE_WORKERS", "3"),
+            ("VERISCOPE_SERVE_LOG_FORMAT", "json"),
+            ("VERISCOPE_SERVE_WEBHOOKS__MAX_ATTEMPTS", "5"),
+            ("VERISCOPE_SERVE_WEBHOOKS__FIRST_RETRY_SECONDS", "2"),
+            ("VERISCOPE_SERVE_JOBS__LEASE_SECONDS", "4"),
+            ("VERISCOPE_SERVE_LISTEN", "0.0.0.0:9000"),
+            ("VERISCOPE_MODELS", "not a server key: ignored"),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned()));
+        let file =
+            "database = \"file.sqlite3\"\nworkers = 1\n[webhooks]\nfirst_retry_seconds = 1.0\n";
+        let config = ServerConfig::from_toml_and_env(file, vars).unwrap();
+        assert_eq!(config.database, "postgres://veriscope@db/veriscope");
+        assert_eq!(config.workers, Some(3));
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.webhooks.max_attempts, 5);
+        assert_eq!(config.webhooks.first_retry_seconds, 2.0);
+        assert_eq!(config.jobs.lease_seconds, 4.0);
+        assert_eq!(config.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
+    }
+
+    #[test]
+    fn api_keys_come_from_the_environment_as_a_toml_array() {
+        let keys = format!(
+            "[{{id = \"env\", sha256 = \"{}\"}}]",
+            hash_api_key("vsk_env")
+        );
+        let vars = [("VERISCOPE_SERVE_API_KEYS".to_owned(), keys)];
+        let config = ServerConfig::from_toml_and_env("", vars).unwrap();
+        assert_eq!(config.api_keys[0].id, "env");
+    }
+
+    #[test]
+    fn a_misnamed_or_mistyped_variable_is_refused_by_name() {
+        for (name, value) in [
+            ("VERISCOPE_SERVE_WORKRS", "2"),
+            ("VERISCOPE_SERVE_WORKERS", "many"),
+            ("VERISCOPE_SERVE_JOBS__LEASE_SECONDS", "0"),
+        ] {
+            let error = ServerConfig::from_toml_and_env("", [(name.to_owned(), value.to_owned())])
+                .unwrap_err();
+            assert_eq!(error.code(), ErrorCode::ValidationError, "{name}");
+        }
+        let error = ServerConfig::from_toml_and_env(
+            "",
+            [("VERISCOPE_SERVE_WORKRS".to_owned(), "2".to_owned())],
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("workrs"), "{error}");
+    }
+
+    #[test]
+    fn the_container_files_environment_is_a_valid_configuration() {
+        let dockerfile =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Dockerfile"))
+                .unwrap();
+        let env_block = dockerfile
+            .split("\nENV ")
+            .nth(1)
+            .unwrap()
+            .split("\nUSER")
+            .next()
+            .unwrap();
+        let vars: Vec<(String, String)> = env_block
+            .split_whitespace()
+            .filter(|word| *word != "\\")
+            .map(|word| {
+                let (name, value) = word.split_once('=').unwrap();
+                (name.to_owned(), value.to_owned())
+            })
+            .collect();
+        assert!(
+            vars.iter().all(|(name, _)| name.starts_with(ENV_PREFIX)),
+            "{vars:?}"
+        );
+        let config = ServerConfig::from_toml_and_env("", vars).unwrap();
+        assert_eq!(config.listen.port(), 8080);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.database, "/var/lib/veriscope/veriscope.sqlite3");
     }
 }

@@ -8,6 +8,11 @@
 //! one before it is delivered or abandoned. The `webhook-id` (`msg_<n>`)
 //! stays the same across retries, so a receiver can drop duplicates.
 //!
+//! Deliveries are rows of an outbox table written with the status change.
+//! Each instance claims due ones with a lease; when a sender dies between
+//! sending and recording, another instance sends the delivery again after
+//! the lease: at least once, with the same `webhook-id`.
+//!
 //! Receivers are reached like `documentUrl`s: only at public addresses,
 //! pinned, no redirects; with `limits.allow_loopback_webhooks` a loopback
 //! URL is reached directly (development only).
@@ -16,11 +21,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use veriscope::model::Verification;
 use veriscope::webhook::{Secret, Signer};
 
 use crate::config::WebhookConfig;
+use crate::metrics::Metrics;
 use crate::store::{DeliveryAttempt, DeliveryNext, NewDelivery, PendingDelivery, Store};
 
 /// The event type carried by every webhook body.
@@ -54,39 +60,63 @@ pub fn status_event(verification: &Verification) -> Option<NewDelivery> {
     })
 }
 
-/// Sends due deliveries until the process ends.
+/// Sends due deliveries until told to stop.
 #[derive(Debug, Clone)]
 pub struct Deliverer {
     store: Arc<Store>,
     config: WebhookConfig,
     allow_loopback: bool,
     wake: Arc<Notify>,
+    owner: String,
+    poll: Duration,
+    metrics: Arc<Metrics>,
 }
 
 impl Deliverer {
-    /// A deliverer over `store`; `wake` is notified when a delivery is added.
+    /// A deliverer over `store` claiming deliveries as `owner`; `wake` is
+    /// notified when a delivery is added here, and the database is polled
+    /// every `poll` for deliveries added or dropped by other instances.
     pub fn new(
         store: Arc<Store>,
         config: WebhookConfig,
         allow_loopback: bool,
         wake: Arc<Notify>,
+        owner: String,
+        poll: Duration,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Deliverer {
             store,
             config,
             allow_loopback,
             wake,
+            owner,
+            poll,
+            metrics,
         }
     }
 
+    /// How long a claimed delivery stays this instance's: time for the
+    /// attempt and for recording it; after that another instance may send it.
+    fn lease(&self) -> Duration {
+        Duration::from_secs(self.config.timeout_seconds * 2 + 5)
+    }
+
     /// The delivery loop: attempt what is due, then sleep until the next
-    /// delivery falls due or a new one is added.
-    pub async fn run(self) {
-        loop {
-            let due = match self.store.due_deliveries(now_ms(), PARALLEL_DELIVERIES) {
+    /// delivery falls due, a new one is added, or `poll` passes. Ends when
+    /// `stop` turns true, after the attempts under way are recorded.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            let now = now_ms();
+            let lease_until = now + self.lease().as_millis() as i64;
+            let due = match self
+                .store
+                .claim_deliveries(&self.owner, now, lease_until, PARALLEL_DELIVERIES)
+                .await
+            {
                 Ok(due) => due,
                 Err(error) => {
-                    eprintln!("veriscope serve: webhook deliveries: {error}");
+                    tracing::warn!(%error, "cannot claim webhook deliveries");
                     Vec::new()
                 }
             };
@@ -99,13 +129,17 @@ impl Deliverer {
                 while attempts.join_next().await.is_some() {}
                 continue;
             }
-            let wait = match self.store.next_delivery_ms() {
-                Ok(Some(at)) => Duration::from_millis((at - now_ms()).clamp(1, 60_000) as u64),
-                _ => Duration::from_secs(60),
-            };
+            let wait = match self.store.next_delivery_ms().await {
+                // Not less than a few milliseconds: a delivery another
+                // instance is just claiming can look due for a moment.
+                Ok(Some(at)) => Duration::from_millis((at - now_ms()).max(20) as u64),
+                _ => self.poll,
+            }
+            .min(self.poll);
             tokio::select! {
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
             }
         }
     }
@@ -138,6 +172,10 @@ impl Deliverer {
             );
             DeliveryNext::RetryAt(now_ms() + wait.as_millis() as i64)
         };
+        self.metrics.delivery(next);
+        if let Some(error) = &error {
+            tracing::info!(webhook_id = %format!("msg_{}", delivery.id), attempt = number, %error, "webhook attempt failed");
+        }
         let attempt = DeliveryAttempt {
             attempt: number,
             at,
@@ -145,8 +183,17 @@ impl Deliverer {
             error,
             duration_ms,
         };
-        if let Err(error) = self.store.record_attempt(delivery.id, &attempt, next) {
-            eprintln!("veriscope serve: recording webhook attempt: {error}");
+        match self
+            .store
+            .record_attempt(delivery.id, &self.owner, &attempt, next)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                webhook_id = %format!("msg_{}", delivery.id),
+                "delivery lease lost; another instance records it"
+            ),
+            Err(error) => tracing::error!(%error, "cannot record a webhook attempt"),
         }
     }
 

@@ -3,23 +3,33 @@
 //!
 //! Built on axum and tokio. Every error is the API's own body
 //! (`{"error": {"code", "message", "details"}}`) with its HTTP status. The
-//! engine's work (forgery analysis) runs on tokio's blocking pool so request
-//! handling never waits behind it.
+//! engine's work (forgery analysis, face match) runs on tokio's blocking
+//! pool so request handling never waits behind it.
 //!
-//! Endpoints: `POST /api/v1/verify` (multipart, base64 and `documentUrl`),
-//! `GET /services`, `POST /uploads`, `POST /verifications`,
+//! API endpoints: `POST /api/v1/verify` (multipart, base64 and
+//! `documentUrl`), `GET /services`, `POST /uploads`, `POST /verifications`,
 //! `GET /verifications/{id}`, `GET /verifications/{id}/webhooks` (delivery
-//! attempts, an addition of this server), `GET /health`.
+//! attempts, an addition of this server). Operations: `GET /livez`, `GET
+//! /readyz` (the database answers and the instance is not draining), `GET
+//! /metrics` ([`metrics`]), `GET /openapi.json` (the document of all of
+//! these) and `GET /health` (as `/livez`).
 //!
-//! Uploads and verifications live in SQLite ([`store`]); verifications run
-//! on a worker pool ([`worker`]) and announce each status change by webhook
-//! ([`delivery`]).
+//! Uploads, verifications and webhook deliveries live in the database
+//! ([`store`]: SQLite embedded, or PostgreSQL shared by several instances).
+//! Verifications are jobs claimed by the workers of any instance
+//! ([`worker`]) and announce each status change by webhook ([`delivery`]).
+//! On SIGTERM an instance stops taking work, lets running verifications
+//! finish for `jobs.shutdown_grace_seconds`, and hands back what it still
+//! holds.
 
 pub mod access;
 pub mod config;
 pub mod delivery;
 pub mod fetch;
+pub mod logging;
+pub mod metrics;
 mod multipart;
+mod operations;
 mod response;
 pub mod store;
 mod uploads;
@@ -29,12 +39,15 @@ pub mod worker;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use tokio::sync::watch;
 
-pub use config::{ServerConfig, hash_api_key};
+pub use config::{LogFormat, ServerConfig, hash_api_key};
 use response::ApiError;
 
 /// What every handler shares.
@@ -45,51 +58,105 @@ pub struct AppState {
     limiter: access::RateLimiter,
     store: Arc<store::Store>,
     engine: Arc<worker::Engine>,
-    queue: worker::Queue,
+    metrics: Arc<metrics::Metrics>,
+    /// Set on SIGTERM: `/readyz` answers 503 so load balancers move away.
+    draining: AtomicBool,
+}
+
+/// The tasks an instance runs beside its handlers, and how to stop them.
+#[derive(Debug)]
+pub struct Background {
+    stop: watch::Sender<bool>,
+    workers: tokio::task::JoinSet<()>,
+    deliverer: tokio::task::JoinHandle<()>,
 }
 
 impl AppState {
     /// Opens the database and the models, and starts the worker pool and the
-    /// webhook deliverer (on the current tokio runtime). Verifications left
-    /// unfinished by a previous process are queued again.
-    pub fn start(config: ServerConfig) -> veriscope::Result<Self> {
-        let store = Arc::new(if config.database.as_os_str() == ":memory:" {
-            store::Store::in_memory()?
-        } else {
-            store::Store::open(&config.database)?
-        });
+    /// webhook deliverer (on the current tokio runtime). Work left unsettled
+    /// in the database is claimed like new work.
+    pub async fn start(config: ServerConfig) -> veriscope::Result<(Arc<Self>, Background)> {
+        let store = Arc::new(store::Store::connect(&config.database).await?);
         let models = load_models(&config)?.map(Arc::new);
-        let wake = Arc::new(tokio::sync::Notify::new());
+        let metrics = Arc::new(metrics::Metrics::new());
+        let owner = format!(
+            "{}-{}",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        let deliveries = Arc::new(tokio::sync::Notify::new());
         let engine = Arc::new(worker::Engine {
             store: Arc::clone(&store),
             models,
-            wake: Arc::clone(&wake),
+            deliveries: Arc::clone(&deliveries),
+            jobs: Arc::new(tokio::sync::Notify::new()),
             options: Default::default(),
+            owner: owner.clone(),
+            config: config.jobs,
+            metrics: Arc::clone(&metrics),
         });
         let workers = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
         });
-        let queue = worker::start(Arc::clone(&engine), workers);
-        for id in store.unfinished()? {
-            queue.push(id);
-        }
-        tokio::spawn(
+        let (stop, stopped) = watch::channel(false);
+        let worker_set = worker::start(Arc::clone(&engine), workers, stopped.clone());
+        let deliverer = tokio::spawn(
             delivery::Deliverer::new(
                 Arc::clone(&store),
                 config.webhooks,
                 config.limits.allow_loopback_webhooks,
-                wake,
+                deliveries,
+                owner.clone(),
+                Duration::from_millis(config.jobs.poll_ms.max(250)),
+                Arc::clone(&metrics),
             )
-            .run(),
+            .run(stopped),
         );
-        Ok(AppState {
+        tracing::info!(
+            instance = %owner,
+            database = store.kind(),
+            workers,
+            face_match = engine.models.is_some(),
+            "started"
+        );
+        let state = AppState {
             keys: access::ApiKeys::new(&config.api_keys),
             limiter: access::RateLimiter::new(config.rate_limit),
             config,
             store,
             engine,
-            queue,
+            metrics,
+            draining: AtomicBool::new(false),
+        };
+        Ok((
+            Arc::new(state),
+            Background {
+                stop,
+                workers: worker_set,
+                deliverer,
+            },
+        ))
+    }
+
+    /// Stops taking work; waits up to `jobs.shutdown_grace_seconds` for the
+    /// verifications running here and for webhook attempts under way, then
+    /// hands back every lease this instance still holds.
+    pub async fn shut_down(&self, mut background: Background) {
+        self.draining.store(true, Ordering::SeqCst);
+        let _ = background.stop.send(true);
+        let grace = Duration::from_secs_f64(self.config.jobs.shutdown_grace_seconds);
+        let finished = tokio::time::timeout(grace, async {
+            while background.workers.join_next().await.is_some() {}
+            let _ = (&mut background.deliverer).await;
         })
+        .await
+        .is_ok();
+        background.workers.abort_all();
+        background.deliverer.abort();
+        match self.store.release_leases(&self.engine.owner).await {
+            Ok(released) => tracing::info!(finished, handed_back = released, "stopped"),
+            Err(error) => tracing::error!(%error, "cannot hand back leases; they expire instead"),
+        }
     }
 
     /// Authenticates the request and takes a rate-limit token; the key's id.
@@ -102,7 +169,7 @@ impl AppState {
     }
 }
 
-/// The router answering the APIs' endpoints.
+/// The router answering the APIs' endpoints and the operations endpoints.
 pub fn router(state: Arc<AppState>) -> Router {
     // Room for a base64 body of the largest inline document, plus JSON and
     // multipart framing; the documents' own limits are checked inside.
@@ -118,9 +185,22 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/verifications", post(verifications::create))
         .route("/verifications/{id}", get(verifications::get))
         .route("/verifications/{id}/webhooks", get(verifications::webhooks))
-        .route("/health", get(|| async { "ok" }))
+        .route("/health", get(operations::livez))
+        .route("/livez", get(operations::livez))
+        .route("/readyz", get(operations::readyz))
+        .route("/metrics", get(operations::metrics))
+        .route("/openapi.json", get(operations::openapi))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            operations::observe,
+        ))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
+}
+
+/// The OpenAPI 3.1 document of every route, as `GET /openapi.json` serves it.
+pub fn openapi_document() -> &'static str {
+    operations::OPENAPI
 }
 
 async fn services(
@@ -143,6 +223,7 @@ pub async fn serve(config: ServerConfig) -> veriscope::Result<()> {
                 format!("cannot listen on {}: {error}", config.listen),
             )
         })?;
+    tracing::info!("listening on http://{}", config.listen);
     serve_on(listener, config).await
 }
 
@@ -155,22 +236,28 @@ pub async fn serve_on(
 }
 
 /// Serves on `listener` until `shutdown` completes (tests stop and restart
-/// a server this way). Work in progress is picked up by the next start.
+/// a server this way), then shuts down gracefully ([`AppState::shut_down`]).
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> veriscope::Result<()> {
-    let app = router(Arc::new(AppState::start(config)?));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|error| {
-            veriscope::Error::new(
-                veriscope::ErrorCode::Internal,
-                format!("server stopped: {error}"),
-            )
+    let (state, background) = AppState::start(config).await?;
+    let draining = Arc::clone(&state);
+    let served = axum::serve(listener, router(Arc::clone(&state)))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            draining.draining.store(true, Ordering::SeqCst);
+            tracing::info!("shutting down: no new requests or work");
         })
+        .await;
+    state.shut_down(background).await;
+    served.map_err(|error| {
+        veriscope::Error::new(
+            veriscope::ErrorCode::Internal,
+            format!("server stopped: {error}"),
+        )
+    })
 }
 
 async fn shutdown_signal() {
@@ -208,7 +295,7 @@ fn load_models(config: &ServerConfig) -> veriscope::Result<Option<veriscope::fac
     match veriscope::face::FaceModels::load_default() {
         Ok(models) => Ok(Some(models)),
         Err(error) if error.code() == veriscope::ErrorCode::ModelMissing => {
-            eprintln!("veriscope serve: no face models; KTP_SELFIE is off ({error})");
+            tracing::warn!(%error, "no face models; KTP_SELFIE is off");
             Ok(None)
         }
         Err(error) => Err(error),

@@ -31,15 +31,9 @@ pub async fn upload(
         size: info.size_bytes,
         created_at: veriscope::pipeline::now_rfc3339(),
     };
-    let store = Arc::clone(&state.store);
-    let stored = upload.clone();
-    tokio::task::spawn_blocking(move || store.insert_upload(&key, &stored, &bytes))
-        .await
-        .map_err(|error| {
-            veriscope::Error::new(
-                veriscope::ErrorCode::Internal,
-                format!("storing the upload: {error}"),
-            )
-        })??;
+    state
+        .store
+        .insert_upload(&key, &upload, bytes.to_vec())
+        .await?;
     Ok((StatusCode::CREATED, Json(json!({ "data": upload }))))
 }

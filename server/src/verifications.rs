@@ -3,7 +3,7 @@
 //!
 //! A verification is checked (the validation layer's rules, then each upload
 //! path must be one of the caller's uploads in a format the service takes),
-//! stored `IN_QUEUE` and handed to the worker pool; the answer comes at once.
+//! stored `IN_QUEUE` (a job any instance's workers may claim); the answer comes at once.
 //! Verifications belong to the API key that created them: another key gets
 //! `NOT_FOUND`, as for an id that does not exist.
 
@@ -49,7 +49,7 @@ pub async fn create(
         };
         for (index, path) in paths.iter().enumerate() {
             let field = format!("input.files.{name}[{index}]");
-            match state.store.upload_format(&key, path)? {
+            match state.store.upload_format(&key, path).await? {
                 None => problems.push(Problem::new(
                     field,
                     format!("{path} is not an upload of this API key (POST /uploads first)"),
@@ -90,11 +90,12 @@ pub async fn create(
     let announce = event.is_some();
     state
         .store
-        .insert_verification(&key, &verification, event)?;
+        .insert_verification(&key, &verification, event)
+        .await?;
     if announce {
-        state.engine.wake.notify_one();
+        state.engine.deliveries.notify_one();
     }
-    state.queue.push(verification.id.clone());
+    state.engine.jobs.notify_one();
     Ok((
         StatusCode::CREATED,
         Json(json!({ "data": public_view(&verification) })),
@@ -102,8 +103,8 @@ pub async fn create(
 }
 
 /// The caller's verification `id`, or `NOT_FOUND`.
-fn owned(state: &AppState, key: &str, id: &str) -> Result<Verification, ApiError> {
-    match state.store.verification(id)? {
+async fn owned(state: &AppState, key: &str, id: &str) -> Result<Verification, ApiError> {
+    match state.store.verification(id).await? {
         Some((owner, verification)) if owner == key => Ok(verification),
         _ => Err(Error::new(ErrorCode::NotFound, format!("no verification {id}")).into()),
     }
@@ -116,7 +117,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let key = state.admit(&headers)?;
-    let verification = owned(&state, &key, &id)?;
+    let verification = owned(&state, &key, &id).await?;
     Ok(Json(json!({ "data": public_view(&verification) })))
 }
 
@@ -127,6 +128,6 @@ pub async fn webhooks(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let key = state.admit(&headers)?;
-    owned(&state, &key, &id)?;
-    Ok(Json(json!({ "data": state.store.deliveries(&id)? })))
+    owned(&state, &key, &id).await?;
+    Ok(Json(json!({ "data": state.store.deliveries(&id).await? })))
 }

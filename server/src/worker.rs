@@ -1,20 +1,27 @@
 //! The worker pool: verifications run here, `IN_QUEUE` → `IN_PROGRESS` →
 //! a settled status, each step saved (with its webhook) before the next.
 //!
-//! The queue holds ids only; the database holds the truth. At start the
-//! server queues every verification left `IN_QUEUE` or `IN_PROGRESS` by the
-//! previous process, so a crash or restart loses nothing accepted.
+//! Workers take jobs from the database, not from memory: each claims the
+//! oldest unsettled verification with a lease ([`crate::store`]), renews
+//! the lease while the engine runs, and saves only while it holds it. A
+//! verification created here wakes a local worker at once; jobs left by a
+//! dead instance, or queued on a busy one, are found by polling. Several
+//! instances on one PostgreSQL database share the work this way, and a
+//! restart loses nothing accepted.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::{Mutex, Notify, mpsc};
+use tokio::sync::{Notify, watch};
 use veriscope::face::FaceModels;
 use veriscope::model::{Verification, VerificationStatus};
 use veriscope::pipeline::{InputBytes, PipelineOptions, now_rfc3339, run_verification};
 use veriscope::{Error, ErrorCode};
 
-use crate::delivery::status_event;
-use crate::store::Store;
+use crate::config::JobsConfig;
+use crate::delivery::{now_ms, status_event};
+use crate::metrics::Metrics;
+use crate::store::{Claimed, Store};
 
 /// What a worker needs.
 #[derive(Debug)]
@@ -24,107 +31,188 @@ pub struct Engine {
     /// Face models, when configured.
     pub models: Option<Arc<FaceModels>>,
     /// Told when a webhook delivery is added.
-    pub wake: Arc<Notify>,
+    pub deliveries: Arc<Notify>,
+    /// Told when a verification is queued here.
+    pub jobs: Arc<Notify>,
     /// Options of every run.
     pub options: PipelineOptions,
+    /// This instance's name on the leases it takes (unique per process).
+    pub owner: String,
+    /// Lease length and polling.
+    pub config: JobsConfig,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
-/// The sending end of the queue.
-#[derive(Debug, Clone)]
-pub struct Queue(mpsc::UnboundedSender<String>);
+impl Engine {
+    fn lease(&self) -> Duration {
+        Duration::from_secs_f64(self.config.lease_seconds)
+    }
 
-impl Queue {
-    /// Queues a verification by id.
-    pub fn push(&self, id: String) {
-        // The receiver lives as long as the workers, i.e. the process.
-        let _ = self.0.send(id);
+    fn lease_until(&self) -> i64 {
+        now_ms() + self.lease().as_millis() as i64
     }
 }
 
-/// Starts `workers` workers; returns the queue feeding them.
-pub fn start(engine: Arc<Engine>, workers: usize) -> Queue {
-    let (sender, receiver) = mpsc::unbounded_channel::<String>();
-    let receiver = Arc::new(Mutex::new(receiver));
+/// Starts `workers` workers; they stop taking jobs once `stop` turns true
+/// and end when their current job is saved.
+pub fn start(
+    engine: Arc<Engine>,
+    workers: usize,
+    stop: watch::Receiver<bool>,
+) -> tokio::task::JoinSet<()> {
+    let mut set = tokio::task::JoinSet::new();
     for _ in 0..workers.max(1) {
-        let receiver = Arc::clone(&receiver);
         let engine = Arc::clone(&engine);
-        tokio::spawn(async move {
-            loop {
-                let next = receiver.lock().await.recv().await;
-                let Some(id) = next else { break };
-                if let Err(error) = process(&engine, &id).await {
-                    eprintln!("veriscope serve: verification {id}: {error}");
+        let mut stop = stop.clone();
+        set.spawn(async move {
+            let poll = Duration::from_millis(engine.config.poll_ms);
+            while !*stop.borrow() {
+                match engine
+                    .store
+                    .claim_verification(&engine.owner, now_ms(), engine.lease_until())
+                    .await
+                {
+                    Ok(Some(claimed)) => {
+                        let id = claimed.verification.id.clone();
+                        if let Err(error) = process(&engine, claimed).await {
+                            tracing::error!(verification = %id, %error, "verification not saved");
+                        }
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(error) => tracing::warn!(%error, "cannot claim a verification"),
+                }
+                tokio::select! {
+                    () = engine.jobs.notified() => {}
+                    () = tokio::time::sleep(poll) => {}
+                    _ = stop.changed() => {}
                 }
             }
         });
     }
-    Queue(sender)
+    set
 }
 
-/// Runs one verification to a settled status.
-async fn process(engine: &Engine, id: &str) -> veriscope::Result<()> {
-    let Some((api_key_id, mut verification)) = engine.store.verification(id)? else {
-        return Ok(());
-    };
+/// Runs one claimed verification to a settled status, renewing its lease
+/// meanwhile.
+async fn process(engine: &Engine, claimed: Claimed) -> veriscope::Result<()> {
+    let Claimed {
+        api_key_id,
+        mut verification,
+    } = claimed;
+    let renewing = renew_while_running(engine, verification.id.clone());
+    let outcome = run(engine, &api_key_id, &mut verification).await;
+    renewing.abort();
+    outcome
+}
+
+/// Renews the lease on `id` every third of its length until aborted.
+fn renew_while_running(engine: &Engine, id: String) -> tokio::task::AbortHandle {
+    let store = Arc::clone(&engine.store);
+    let owner = engine.owner.clone();
+    let lease = engine.lease();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            let until = now_ms() + lease.as_millis() as i64;
+            match store.renew_lease(&id, &owner, until).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(verification = %id, "lease lost; another instance runs it");
+                    break;
+                }
+                Err(error) => tracing::warn!(verification = %id, %error, "cannot renew a lease"),
+            }
+        }
+    })
+    .abort_handle()
+}
+
+async fn run(
+    engine: &Engine,
+    api_key_id: &str,
+    verification: &mut Verification,
+) -> veriscope::Result<()> {
     if verification.status == VerificationStatus::InQueue {
         verification.transition_to(VerificationStatus::InProgress)?;
         verification.started_at = Some(now_rfc3339());
-        save(engine, &mut verification)?;
+        if !save(engine, verification).await? {
+            return Ok(());
+        }
     }
     if verification.status != VerificationStatus::InProgress {
-        return Ok(()); // queued twice; already settled
+        return Ok(());
     }
-    let files = match input_bytes(&engine.store, &api_key_id, &verification) {
+    let files = match input_bytes(&engine.store, api_key_id, verification).await {
         Ok(files) => files,
-        Err(error) => return fail(engine, verification, &error),
+        Err(error) => return fail(engine, verification.clone(), &error).await,
     };
     let models = engine.models.clone();
     let options = engine.options.clone();
     let mut running = verification.clone();
+    let started = std::time::Instant::now();
     let outcome = tokio::task::spawn_blocking(move || {
         let outcome = run_verification(&mut running, &files, models.as_deref(), &options);
         (running, outcome)
     })
     .await;
+    engine.metrics.observe_run(started.elapsed().as_secs_f64());
     match outcome {
-        Ok((mut settled, Ok(()))) => save(engine, &mut settled),
-        Ok((_, Err(error))) => fail(engine, verification, &error),
-        Err(panic) => fail(
-            engine,
-            verification,
-            &Error::new(
+        Ok((mut settled, Ok(()))) => save(engine, &mut settled).await.map(drop),
+        Ok((_, Err(error))) => fail(engine, verification.clone(), &error).await,
+        Err(panic) => {
+            let error = Error::new(
                 ErrorCode::Internal,
                 format!("the verification run stopped: {panic}"),
-            ),
-        ),
+            );
+            fail(engine, verification.clone(), &error).await
+        }
     }
 }
 
 /// Ends a verification `FAILED` with `error` in its `error` field: the
 /// engine could not run it (models missing, an upload gone).
-fn fail(engine: &Engine, mut verification: Verification, error: &Error) -> veriscope::Result<()> {
+async fn fail(
+    engine: &Engine,
+    mut verification: Verification,
+    error: &Error,
+) -> veriscope::Result<()> {
     verification.transition_to(VerificationStatus::Failed)?;
     verification.extra.insert(
         "error".into(),
         serde_json::to_value(error.to_body().error).unwrap_or_default(),
     );
     verification.completed_at = Some(now_rfc3339());
-    save(engine, &mut verification)
+    save(engine, &mut verification).await.map(drop)
 }
 
-fn save(engine: &Engine, verification: &mut Verification) -> veriscope::Result<()> {
+/// Saves a status change under this instance's lease; false when the lease
+/// was lost (another instance now runs the verification and saves it).
+async fn save(engine: &Engine, verification: &mut Verification) -> veriscope::Result<bool> {
     verification.updated_at = Some(now_rfc3339());
     let event = status_event(verification);
     let announce = event.is_some();
-    engine.store.update_verification(verification, event)?;
-    if announce {
-        engine.wake.notify_one();
+    let saved = engine
+        .store
+        .save_claimed(&engine.owner, verification, event)
+        .await?;
+    if !saved {
+        tracing::warn!(verification = %verification.id, "lease lost; result dropped");
+        return Ok(false);
     }
-    Ok(())
+    if verification.status.is_settled() {
+        engine.metrics.settled(verification.status);
+        tracing::info!(verification = %verification.id, status = verification.status.as_str(), "settled");
+    }
+    if announce {
+        engine.deliveries.notify_one();
+    }
+    Ok(true)
 }
 
 /// The bytes of every upload named in `input.files`.
-fn input_bytes(
+async fn input_bytes(
     store: &Store,
     api_key_id: &str,
     verification: &Verification,
@@ -138,12 +226,15 @@ fn input_bytes(
     for (name, paths) in named {
         let mut list = Vec::with_capacity(paths.len());
         for path in paths {
-            let bytes = store.upload_bytes(api_key_id, &path)?.ok_or_else(|| {
-                Error::new(
-                    ErrorCode::NotFound,
-                    format!("the upload {path} of input.files.{name} is gone"),
-                )
-            })?;
+            let bytes = store
+                .upload_bytes(api_key_id, &path)
+                .await?
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::NotFound,
+                        format!("the upload {path} of input.files.{name} is gone"),
+                    )
+                })?;
             list.push(bytes);
         }
         files.insert(name, list);

@@ -287,7 +287,9 @@ async fn accepted_work_survives_a_restart() {
     // A verification accepted by a process that died before running it.
     let path = "/uploads/accepted-before-the-crash.jpeg";
     {
-        let store = veriscope_server::store::Store::open(&database).unwrap();
+        let store = veriscope_server::store::Store::connect(database.to_str().unwrap())
+            .await
+            .unwrap();
         let upload = veriscope_server::store::Upload {
             path: path.into(),
             file_name: None,
@@ -296,7 +298,8 @@ async fn accepted_work_survives_a_restart() {
             created_at: veriscope::pipeline::now_rfc3339(),
         };
         store
-            .insert_upload("test", &upload, &fixture("analyze/card.jpg"))
+            .insert_upload("test", &upload, fixture("analyze/card.jpg"))
+            .await
             .unwrap();
         let mut queued = veriscope::model::Verification::new(
             "queued-before-the-crash",
@@ -308,7 +311,10 @@ async fn accepted_work_survives_a_restart() {
             }))
             .unwrap(),
         );
-        store.insert_verification("test", &queued, None).unwrap();
+        store
+            .insert_verification("test", &queued, None)
+            .await
+            .unwrap();
     }
     let server = start_with(&top, "").await;
     let done = settled(&server.url, "queued-before-the-crash").await;
@@ -320,6 +326,58 @@ async fn accepted_work_survives_a_restart() {
     let again = start_with(&top, "").await;
     let done = settled(&again.url, &id).await;
     assert!(done["result"]["forgeryScore"].is_number(), "{done}");
+    again.stop().await;
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_graceful_stop_finishes_or_hands_back_every_job() {
+    let dir = std::env::temp_dir().join(format!("vs-drain-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("server.sqlite3");
+    let top = format!("database = {:?}\nworkers = 1", database.to_str().unwrap());
+    let server = start_with(&top, "[jobs]\nshutdown_grace_seconds = 0.0").await;
+    let (_, uploaded) = upload(&server.url, KEY, "card.jpg", fixture("analyze/card.jpg")).await;
+    let path = uploaded["data"]["path"].as_str().unwrap().to_owned();
+    for _ in 0..6 {
+        let (status, _) = create(&server.url, KEY, &forgery_body(&path)).await;
+        assert_eq!(status, 201);
+    }
+    // No grace: whatever the one worker is running is abandoned and handed back.
+    server.stop().await;
+    let connection = rusqlite::Connection::open(&database).unwrap();
+    let (unsettled, leased): (i64, i64) = connection
+        .query_row(
+            "SELECT SUM(status IN ('IN_QUEUE', 'IN_PROGRESS')), SUM(lease_owner IS NOT NULL)
+             FROM verifications",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        unsettled > 0,
+        "the stop came before the queue was worked off"
+    );
+    assert_eq!(leased, 0, "a stopped instance holds no lease");
+    drop(connection);
+    // The next start runs what was left.
+    let again = start_with(
+        &top,
+        "[rate_limit]\nrequests_per_minute = 60000\nburst = 1000",
+    )
+    .await;
+    let ids: Vec<String> = rusqlite::Connection::open(&database)
+        .unwrap()
+        .prepare("SELECT id FROM verifications")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for id in ids {
+        let done = settled(&again.url, &id).await;
+        assert_eq!(done["status"], "COMPLETED", "{done}");
+    }
     again.stop().await;
     std::fs::remove_dir_all(dir).unwrap();
 }
