@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -581,4 +581,64 @@ fn remote_verify_prints_the_apis_answer_per_document_and_exits_by_class() {
     let denied = remote(&server.url, "vsk_wrong", &[card.to_str().unwrap()]);
     assert!(stdout(&denied).contains("UNAUTHORIZED"));
     assert_eq!(denied.status.code(), Some(3));
+}
+
+#[test]
+fn serve_reads_the_environment_logs_json_and_stops_on_sigterm() {
+    // No --config: the defaults and VERISCOPE_SERVE_* are the configuration.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_veriscope"))
+        .arg("serve")
+        .env("VERISCOPE_SERVE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("VERISCOPE_SERVE_DATABASE", ":memory:")
+        .env("VERISCOPE_SERVE_FACE_MATCH", "false")
+        .env("VERISCOPE_SERVE_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut answer = String::new();
+    for _ in 0..200 {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            stream
+                .write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            stream.read_to_string(&mut answer).unwrap();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let terminated = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "a SIGTERM is a clean stop: {status}");
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    let events: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let request = events
+        .iter()
+        .find(|event| event["message"] == "request")
+        .unwrap_or_else(|| panic!("{logs}"));
+    assert_eq!(request["route"], "/livez");
+    assert_eq!(request["status"], 200);
+    assert!(
+        events.iter().any(|event| event["message"] == "stopped"),
+        "{logs}"
+    );
 }
