@@ -21,6 +21,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#define VERISCOPE_VERSION_MAJOR 0
+#define VERISCOPE_VERSION_MINOR 1
+#define VERISCOPE_VERSION_PATCH 0
+#define VERISCOPE_VERSION_STRING "0.1.0"
+
 // Result of every `vs_*` call: `VS_STATUS_OK` or the error's code. The
 // numbers are stable and equal to the error codes' numbers in every door.
 typedef enum VsStatus {
