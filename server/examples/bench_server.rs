@@ -229,34 +229,9 @@ async fn receiver(state: Arc<Mutex<Receiver>>) -> String {
 async fn faults(server: &mut Server, url: &str, document: &[u8]) -> Value {
     let state = Arc::new(Mutex::new(Receiver::default()));
     let hook = receiver(Arc::clone(&state)).await;
-    let client = Client::builder(KEY)
-        .base_url(url)
-        .limits(veriscope::Limits {
-            allow_loopback_webhooks: true,
-            ..veriscope::Limits::default()
-        })
-        .retry(RetryPolicy {
-            max_retries: 20,
-            initial_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(2),
-        })
-        .build()
-        .unwrap();
+    let client = client_of(url);
     let upload = client.upload(document, Some("card.jpg")).await.unwrap();
-    let request = CreateVerificationRequest {
-        service_id: "DOCUMENT_FORGERY".into(),
-        folder_id: None,
-        input: VerificationInput {
-            files: Some([("document".to_owned(), vec![upload.path.clone()])].into()),
-            ..VerificationInput::default()
-        },
-        result_id: None,
-        webhook_url: Some(hook),
-        webhook_metadata: Some(WebhookMetadata {
-            webhook_secret: Some(SECRET.into()),
-            ..WebhookMetadata::default()
-        }),
-    };
+    let request = forgery_request(&upload.path, Some(hook));
     let mut accepted: Vec<String> = Vec::new();
     let mut killed_with_unsettled = 0;
     for index in 0..VERIFICATIONS {

@@ -24,6 +24,17 @@
 //!   a start applies what is missing, under a lock when instances start
 //!   together.
 
+/// The SQL condition (both dialects) that delivery `d` is the oldest pending
+/// one of its verification: only that one may be sent or waited for, so a
+/// verification's events arrive in order.
+macro_rules! oldest_pending_of_its_verification {
+    () => {
+        "NOT EXISTS (SELECT 1 FROM deliveries e
+                     WHERE e.verification_id = d.verification_id
+                       AND e.state = 'pending' AND e.id < d.id)"
+    };
+}
+
 mod migrations;
 pub mod postgres;
 pub mod sqlite;

@@ -323,17 +323,19 @@ impl PostgresStore {
             .client()
             .await?
             .query(
-                "UPDATE deliveries SET lease_owner = $1, lease_until_ms = $2
+                concat!(
+                    "UPDATE deliveries SET lease_owner = $1, lease_until_ms = $2
                  WHERE id IN (
                      SELECT d.id FROM deliveries d
                      WHERE d.state = 'pending' AND d.next_attempt_ms <= $3
                        AND (d.lease_owner IS NULL OR d.lease_until_ms < $3)
-                       AND NOT EXISTS (SELECT 1 FROM deliveries e
-                                       WHERE e.verification_id = d.verification_id
-                                         AND e.state = 'pending' AND e.id < d.id)
+                       AND ",
+                    oldest_pending_of_its_verification!(),
+                    "
                      ORDER BY d.next_attempt_ms, d.id LIMIT $4
                      FOR UPDATE SKIP LOCKED)
-                 RETURNING id, verification_id, url, payload, secret, attempts",
+                 RETURNING id, verification_id, url, payload, secret, attempts"
+                ),
                 &[&owner, &lease_until_ms, &now_ms, &(limit as i64)],
             )
             .await
@@ -358,11 +360,12 @@ impl PostgresStore {
             .client()
             .await?
             .query_one(
-                "SELECT MIN(GREATEST(d.next_attempt_ms, d.lease_until_ms)) FROM deliveries d
+                concat!(
+                    "SELECT MIN(GREATEST(d.next_attempt_ms, d.lease_until_ms)) FROM deliveries d
                  WHERE d.state = 'pending'
-                   AND NOT EXISTS (SELECT 1 FROM deliveries e
-                                   WHERE e.verification_id = d.verification_id
-                                     AND e.state = 'pending' AND e.id < d.id)",
+                   AND ",
+                    oldest_pending_of_its_verification!()
+                ),
                 &[],
             )
             .await

@@ -279,18 +279,18 @@ impl SqliteStore {
     ) -> Result<Vec<PendingDelivery>> {
         let owner = owner.to_owned();
         self.run(move |connection| {
-            let mut statement = connection.prepare(
+            let mut statement = connection.prepare(concat!(
                 "UPDATE deliveries SET lease_owner = ?1, lease_until_ms = ?2
                  WHERE id IN (
                      SELECT d.id FROM deliveries d
                      WHERE d.state = 'pending' AND d.next_attempt_ms <= ?3
                        AND (d.lease_owner IS NULL OR d.lease_until_ms < ?3)
-                       AND NOT EXISTS (SELECT 1 FROM deliveries e
-                                       WHERE e.verification_id = d.verification_id
-                                         AND e.state = 'pending' AND e.id < d.id)
+                       AND ",
+                oldest_pending_of_its_verification!(),
+                "
                      ORDER BY d.next_attempt_ms, d.id LIMIT ?4)
-                 RETURNING id, verification_id, url, payload, secret, attempts",
-            )?;
+                 RETURNING id, verification_id, url, payload, secret, attempts"
+            ))?;
             statement
                 .query_map(
                     params![owner, lease_until_ms, now_ms, limit as i64],
@@ -313,11 +313,12 @@ impl SqliteStore {
     pub(super) async fn next_delivery_ms(&self) -> Result<Option<i64>> {
         self.run(|connection| {
             connection.query_row(
-                "SELECT MIN(MAX(d.next_attempt_ms, d.lease_until_ms)) FROM deliveries d
+                concat!(
+                    "SELECT MIN(MAX(d.next_attempt_ms, d.lease_until_ms)) FROM deliveries d
                  WHERE d.state = 'pending'
-                   AND NOT EXISTS (SELECT 1 FROM deliveries e
-                                   WHERE e.verification_id = d.verification_id
-                                     AND e.state = 'pending' AND e.id < d.id)",
+                   AND ",
+                    oldest_pending_of_its_verification!()
+                ),
                 [],
                 |row| row.get(0),
             )
