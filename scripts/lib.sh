@@ -63,6 +63,21 @@ build_wasm() {
   local wasm=target/wasm32-unknown-unknown/wasm-release/veriscope_wasm.wasm
   wasm-bindgen --target nodejs --out-dir wasm/pkg-node "$wasm"
   wasm-bindgen --target web --out-dir wasm/pkg-web "$wasm"
+  # Each folder says what its .js files are, so Node and TypeScript read the
+  # CommonJS build and the ES-module build right inside the npm package.
+  printf '{ "type": "commonjs" }\n' >wasm/pkg-node/package.json
+  printf '{ "type": "module" }\n' >wasm/pkg-web/package.json
+}
+
+# Packs the npm package `veriscope` (wasm/package.json) from the WASM build
+# into target/npm; prints the tarball's path.
+pack_npm() {
+  build_wasm
+  mkdir -p target/npm
+  rm -f target/npm/veriscope-*.tgz
+  local name
+  name="$(cd wasm && npm pack --silent --pack-destination ../target/npm)"
+  echo "$PWD/target/npm/$name"
 }
 
 # Builds the Python wheel (abi3, release) and installs it in the venv.

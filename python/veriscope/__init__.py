@@ -60,7 +60,7 @@ from ._native import (
     read_mrz,
     services,
 )
-from . import webhooks
+from . import types, webhooks
 
 __all__ = [
     "CapExceededError",
@@ -109,5 +109,6 @@ __all__ = [
     "read_mrz",
     "analyze",
     "services",
+    "types",
     "webhooks",
 ]

@@ -2,61 +2,57 @@
 
 import datetime
 import os
-from typing import Any, Literal, Mapping, Optional, TypedDict, Union
+from typing import Any, Literal, Mapping, Optional, Union, overload
+
+from .types import (
+    ErrorCodeName as ErrorCodeName,
+    VerificationStatus as VerificationStatus,
+    DocumentFormat as DocumentFormat,
+    Problem as Problem,
+    ErrorObject as ErrorObject,
+    ErrorBody as ErrorBody,
+    DocumentType as DocumentType,
+    ServiceId as ServiceId,
+    ResultStatus as ResultStatus,
+    FaceMatchLevel as FaceMatchLevel,
+    Sex as Sex,
+    InputFiles as InputFiles,
+    VerificationInput as VerificationInput,
+    WebhookMetadata as WebhookMetadata,
+    CreateVerificationRequest as CreateVerificationRequest,
+    VerificationResult as VerificationResult,
+    Verification as Verification,
+    ServiceFile as ServiceFile,
+    ServiceOption as ServiceOption,
+    Service as Service,
+    Finding as Finding,
+    MrzCheck as MrzCheck,
+    Mrz as Mrz,
+    ForgeryEvidence as ForgeryEvidence,
+    MrzCorrection as MrzCorrection,
+    MrzRegion as MrzRegion,
+    MrzReading as MrzReading,
+    NikReport as NikReport,
+    Limits as Limits,
+    DocumentInfo as DocumentInfo,
+    DocumentUrl as DocumentUrl,
+    ErrorCodeInfo as ErrorCodeInfo,
+    JsonBody as JsonBody,
+    WebhookScheme as WebhookScheme,
+    WebhookOutcome as WebhookOutcome,
+    WebhookEvent as WebhookEvent,
+    UploadedFile as UploadedFile,
+    NikClaims as NikClaims,
+    ForgeryReport as ForgeryReport,
+    ForgeryResponse as ForgeryResponse,
+    Signal as Signal,
+    HeatMap as HeatMap,
+    ForgeryAnalysis as ForgeryAnalysis,
+    FaceObservation as FaceObservation,
+    FaceComparison as FaceComparison,
+)
 
 __version__: str
-
-ErrorCodeName = Literal[
-    "VALIDATION_ERROR",
-    "UNAUTHORIZED",
-    "TRIAL_EXHAUSTED",
-    "UNSUPPORTED_FORMAT",
-    "FILE_TOO_LARGE",
-    "FETCH_FAILED",
-    "RATE_LIMITED",
-    "CAP_EXCEEDED",
-    "INVALID_TRANSITION",
-    "INVALID_ARGUMENT",
-    "NOT_FOUND",
-    "INTERNAL_ERROR",
-    "WEBHOOK_MISSING_HEADER",
-    "WEBHOOK_MALFORMED_HEADER",
-    "WEBHOOK_TIMESTAMP_TOO_OLD",
-    "WEBHOOK_TIMESTAMP_TOO_NEW",
-    "WEBHOOK_SIGNATURE_MISMATCH",
-    "WEBHOOK_UNSIGNED",
-    "WEBHOOK_INVALID_SECRET",
-    "MODEL_MISSING",
-    "MODEL_INVALID",
-    "FACE_NOT_FOUND",
-    "NETWORK_ERROR",
-    "TIMEOUT",
-]
-VerificationStatus = Literal[
-    "DRAFT",
-    "IN_QUEUE",
-    "IN_PROGRESS",
-    "COMPLETED",
-    "FAILED",
-    "CANCELLED",
-    "NEED_REVIEW",
-    "FRAUD_DETECTED",
-    "PARTIALLY_COMPLETED",
-    "PARTIALLY_FAILED",
-]
-DocumentFormat = Literal["jpeg", "png", "pdf"]
-
-class Problem(TypedDict):
-    field: str
-    reason: str
-
-class ErrorObject(TypedDict, total=False):
-    code: ErrorCodeName
-    message: str
-    details: list[Problem]
-
-class ErrorBody(TypedDict):
-    error: ErrorObject
 
 class VeriscopeError(Exception):
     """Base class of every Veriscope error."""
@@ -95,38 +91,6 @@ class WebhookSignatureMismatchError(WebhookError): ...
 class WebhookUnsignedError(WebhookError): ...
 class WebhookInvalidSecretError(WebhookError): ...
 
-class Limits(TypedDict, total=False):
-    """Validation limits; missing keys keep the APIs' defaults."""
-
-    max_inline_bytes: int
-    max_url_bytes: int
-    max_url_length: int
-    min_webhook_secret_length: int
-    max_webhook_secret_length: int
-    max_identifier_length: int
-    allow_loopback_webhooks: bool
-
-class DocumentInfo(TypedDict):
-    source: Literal["multipart", "base64"]
-    format: DocumentFormat
-    mediaType: str
-    sizeBytes: int
-
-class DocumentUrl(TypedDict):
-    source: Literal["url"]
-    url: str
-    host: str
-    port: int
-    maxBytes: int
-
-class ErrorCodeInfo(TypedDict):
-    code: ErrorCodeName
-    number: int
-    httpStatus: int
-    retryable: bool
-
-JsonBody = Union[str, bytes, Mapping[str, Any]]
-
 def check_document_bytes(data: bytes, *, limits: Optional[Limits] = None) -> DocumentInfo:
     """Checks a multipart upload: size limit, then format from magic bytes."""
 
@@ -139,16 +103,16 @@ def check_document_url(url: str, *, limits: Optional[Limits] = None) -> Document
 def check_verify_request(body: JsonBody, *, limits: Optional[Limits] = None) -> Union[DocumentInfo, DocumentUrl]:
     """Checks a POST /api/v1/verify JSON body."""
 
-def check_create_verification(body: JsonBody, *, limits: Optional[Limits] = None) -> dict[str, Any]:
+def check_create_verification(body: JsonBody, *, limits: Optional[Limits] = None) -> CreateVerificationRequest:
     """Checks a create-verification body; returns it normalised."""
 
-def parse_verification(body: JsonBody) -> dict[str, Any]:
+def parse_verification(body: JsonBody) -> Verification:
     """Parses a verification object; returns it with every reference field."""
 
-def parse_forgery_response(body: JsonBody) -> dict[str, Any]:
+def parse_forgery_response(body: JsonBody) -> ForgeryResponse:
     """Parses a forgery API response {"data": {...}}."""
 
-def services() -> list[dict[str, Any]]:
+def services() -> list[Service]:
     """The service catalogue, as GET /services returns it."""
 
 def error_codes() -> list[ErrorCodeInfo]:
@@ -165,40 +129,28 @@ class WebhookVerifier:
     """Low-level; use veriscope.webhooks.Verifier."""
 
     def __init__(self, options: Mapping[str, Any]) -> None: ...
-    def verify(self, body: Any, headers: Any, now: Optional[int] = None) -> dict[str, Any]: ...
-    def verify_event(self, body: Any, headers: Any, now: Optional[int] = None) -> dict[str, Any]: ...
+    def verify(self, body: Any, headers: Any, now: Optional[int] = None) -> WebhookOutcome: ...
+    def verify_event(self, body: Any, headers: Any, now: Optional[int] = None) -> WebhookEvent: ...
 
 def webhook_sign(body: Any, options: Mapping[str, Any]) -> dict[str, str]:
     """Low-level; use veriscope.webhooks.sign."""
 
-class NikClaims(TypedDict, total=False):
-    birth_date: str
-    sex: Literal["male", "female"]
-    province: str
-
-def parse_mrz(text: str, *, today: Union[str, datetime.date, None] = None) -> dict[str, Any]:
+def parse_mrz(text: str, *, today: Union[str, datetime.date, None] = None) -> Mrz:
     """Parses and checks MRZ text (TD1, TD2, TD3, MRV-A, MRV-B); findings list failed checks."""
 
-def read_mrz(data: bytes, *, today: Union[str, datetime.date, None] = None) -> dict[str, Any]:
+def read_mrz(data: bytes, *, today: Union[str, datetime.date, None] = None) -> MrzReading:
     """Finds and reads the MRZ of a JPEG or PNG image; raises NotFoundError without one."""
 
 def check_nik(
     nik: str, claims: Optional[NikClaims] = None, *, today: Union[str, datetime.date, None] = None
-) -> dict[str, Any]:
+) -> NikReport:
     """Parses a KTP NIK and compares it with claimed birth date, sex and province."""
 
-class ForgeryReport(TypedDict):
-    id: str
-    forgeryScore: float
-    confidence: Literal["low", "medium", "high"]
-    documentType: Literal["passport", "id", "drivers_license", "utility_bill", "financial", "unknown"]
-    flags: list[str]
-    latencyMs: int
-
+@overload
 def analyze(
     data: bytes,
     *,
-    details: bool = False,
+    details: Literal[False] = False,
     mrz_text: Optional[str] = None,
     nik: Optional[str] = None,
     nik_claims: Optional[NikClaims] = None,
@@ -206,7 +158,20 @@ def analyze(
     read_mrz: bool = True,
     max_pixels: Optional[int] = None,
     id: Optional[str] = None,
-) -> dict[str, Any]:
+) -> ForgeryResponse: ...
+@overload
+def analyze(
+    data: bytes,
+    *,
+    details: Literal[True],
+    mrz_text: Optional[str] = None,
+    nik: Optional[str] = None,
+    nik_claims: Optional[NikClaims] = None,
+    today: Union[str, datetime.date, None] = None,
+    read_mrz: bool = True,
+    max_pixels: Optional[int] = None,
+    id: Optional[str] = None,
+) -> ForgeryAnalysis:
     """Analyses a JPEG, PNG or PDF for forgery, locally (GIL released).
 
     Returns the forgery API's response ``{"data": ForgeryReport}``, or with
@@ -214,26 +179,6 @@ def analyze(
     Raises UnsupportedFormatError for another format, FileTooLargeError over
     the pixel or page budget, ValidationError for unknown options.
     """
-
-FaceMatchLevel = Literal["LOW", "MEDIUM", "HIGH"]
-
-class FaceObservation(TypedDict):
-    rect: list[float]
-    landmarks: list[list[float]]
-    detector_score: float
-    rotation: int
-    face_size: float
-    sharpness: float
-    faces_found: int
-
-class FaceComparison(TypedDict, total=False):
-    face_match_confidence_level: FaceMatchLevel
-    face_match_confidence_score: float
-    is_match_face: bool
-    distance: float
-    flags: list[str]
-    id_card_face: FaceObservation
-    selfie_face: FaceObservation
 
 class FaceModels:
     """The face-match models (SeetaFace detector, dlib's 5-point landmarker
@@ -293,13 +238,13 @@ class Client:
         """Forgery analysis of a base64 document or data URL."""
     def verify_document_url(self, url: str) -> ForgeryReport:
         """Forgery analysis of a document the API fetches from an HTTPS URL."""
-    def services(self) -> list[dict[str, Any]]:
+    def services(self) -> list[Service]:
         """The verification services offered (``GET /services``)."""
-    def upload(self, file: bytes, file_name: Optional[str] = None) -> dict[str, Any]:
+    def upload(self, file: bytes, file_name: Optional[str] = None) -> UploadedFile:
         """Uploads a file; name the answer's ``path`` in ``input.files``."""
-    def create_verification(self, body: JsonBody) -> dict[str, Any]:
+    def create_verification(self, body: JsonBody) -> Verification:
         """Creates a verification; it comes back ``IN_QUEUE``."""
-    def verification(self, id: str) -> dict[str, Any]:
+    def verification(self, id: str) -> Verification:
         """The verification as it is now."""
-    def wait(self, id: str, timeout: float = 300.0) -> dict[str, Any]:
+    def wait(self, id: str, timeout: float = 300.0) -> Verification:
         """Polls until the verification is settled (terminal or NEED_REVIEW)."""

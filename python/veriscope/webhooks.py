@@ -14,7 +14,7 @@ per-verification ``webhook_secret``; a list accepts any of several (rotation).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._native import (
@@ -27,6 +27,9 @@ from ._native import (
     WebhookTimestampTooOldError,
     WebhookUnsignedError,
 )
+
+if TYPE_CHECKING:
+    from .types import WebhookEvent, WebhookOutcome
 
 Body = Union[bytes, bytearray, memoryview, str]
 Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
@@ -66,7 +69,7 @@ class Verifier:
             }
         )
 
-    def verify(self, body: Body, headers: Headers, *, now: Optional[int] = None) -> dict[str, Any]:
+    def verify(self, body: Body, headers: Headers, *, now: Optional[int] = None) -> WebhookOutcome:
         """Verifies the raw ``body`` against ``headers``.
 
         Returns ``{"status": "verified", "scheme", "id", "timestamp",
@@ -76,7 +79,7 @@ class Verifier:
         """
         return self._native.verify(body, headers, now)
 
-    def verify_event(self, body: Body, headers: Headers, *, now: Optional[int] = None) -> dict[str, Any]:
+    def verify_event(self, body: Body, headers: Headers, *, now: Optional[int] = None) -> WebhookEvent:
         """Verifies like :meth:`verify`, then parses the body as the
         verification object: returns ``{"outcome": {...}, "verification": {...}}``."""
         return self._native.verify_event(body, headers, now)
@@ -91,7 +94,7 @@ def verify(
     scheme: Optional[str] = None,
     allow_unsigned: bool = False,
     now: Optional[int] = None,
-) -> dict[str, Any]:
+) -> WebhookOutcome:
     """One-call :meth:`Verifier.verify`; keep a :class:`Verifier` to verify many."""
     verifier = Verifier(secret, tolerance_seconds=tolerance_seconds, scheme=scheme, allow_unsigned=allow_unsigned)
     return verifier.verify(body, headers, now=now)
@@ -106,7 +109,7 @@ def verify_event(
     scheme: Optional[str] = None,
     allow_unsigned: bool = False,
     now: Optional[int] = None,
-) -> dict[str, Any]:
+) -> WebhookEvent:
     """One-call :meth:`Verifier.verify_event`."""
     verifier = Verifier(secret, tolerance_seconds=tolerance_seconds, scheme=scheme, allow_unsigned=allow_unsigned)
     return verifier.verify_event(body, headers, now=now)

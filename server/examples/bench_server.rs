@@ -184,10 +184,7 @@ async fn receiver(state: Arc<Mutex<Receiver>>) -> String {
                 let state = Arc::clone(&state);
                 let verifier = Arc::clone(&verifier);
                 async move {
-                    let mut copied = HeaderMap::new();
-                    for (name, value) in &headers {
-                        copied.insert(name.as_str(), value.to_str().unwrap_or_default());
-                    }
+                    let copied = HeaderMap::from(&headers);
                     let id = copied.get("webhook-id").unwrap_or_default().to_owned();
                     let mut state = state.lock().unwrap();
                     let attempt = state.attempts.entry(id).or_default();

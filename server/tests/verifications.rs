@@ -194,10 +194,7 @@ async fn receiver(failures: usize) -> (String, Received) {
                     if *count <= failures {
                         return axum::http::StatusCode::SERVICE_UNAVAILABLE;
                     }
-                    let mut copied = HeaderMap::new();
-                    for (name, value) in &headers {
-                        copied.insert(name.as_str(), value.to_str().unwrap_or_default());
-                    }
+                    let copied = HeaderMap::from(&headers);
                     log.lock().unwrap().push((copied, body.to_vec()));
                     axum::http::StatusCode::NO_CONTENT
                 }

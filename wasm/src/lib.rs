@@ -37,12 +37,89 @@ export interface Limits {
   minWebhookSecretLength?: number; maxWebhookSecretLength?: number; maxIdentifierLength?: number; allowLoopbackWebhooks?: boolean;
 }
 export interface DocumentInfo {
-  source: "multipart" | "base64"; format: "jpeg" | "png" | "pdf"; mediaType: string; sizeBytes: number;
+  source: "multipart" | "base64"; format: DocumentFormat; mediaType: string; sizeBytes: number;
 }
 export interface DocumentUrl { source: "url"; url: string; host: string; port: number; maxBytes: number }
 export interface DecodedDocument { info: DocumentInfo; bytes: Uint8Array }
 export interface ErrorCodeInfo { code: ErrorCodeName; number: number; httpStatus: number; retryable: boolean }
 export type JsonBody = string | Record<string, unknown>;
+export type DocumentFormat = "jpeg" | "png" | "pdf";
+export type DocumentType = "passport" | "id" | "drivers_license" | "utility_bill" | "financial" | "unknown";
+export type ServiceId = "KTP_SELFIE" | "DOCUMENT_FORGERY";
+export type ResultStatus = "VERIFIED" | "NOT_VERIFIED" | "PARTIALLY_NOT_VERIFIED";
+export type FaceMatchLevel = "LOW" | "MEDIUM" | "HIGH";
+/** File references by input name, e.g. `{ ktp_file: ["/uploads/ktp.jpg"] }`. */
+export type InputFiles = Record<string, string[]>;
+/** Service-specific input; fields the reference does not describe are kept. */
+export interface VerificationInput {
+  verification_type?: ServiceId | string; files?: InputFiles; fraud_detection?: boolean;
+  [extra: string]: unknown;
+}
+/** `webhook_secret` sets the per-verification signing secret. */
+export interface WebhookMetadata { webhook_secret?: string; [extra: string]: unknown }
+/** A create-verification body, as checked against the service catalogue. */
+export interface CreateVerificationRequest {
+  service_id: ServiceId; folder_id?: string; input: VerificationInput; result_id?: string;
+  webhook_url?: string; webhook_metadata?: WebhookMetadata;
+}
+/** A verification's result: the face fields for KTP_SELFIE, and any others kept. */
+export interface VerificationResult {
+  face_match_confidence_level?: FaceMatchLevel; face_match_confidence_score?: number; is_match_face?: boolean;
+  [extra: string]: unknown;
+}
+/** A verification as the verification API returns it: every reference field, null when unset. */
+export interface Verification {
+  id: string; user_id: string | null; api_key_id: string | null; folder_id: string | null;
+  result_id: string | null; processing_time: number | null; status: VerificationStatus;
+  started_at: string | null; completed_at: string | null; input: VerificationInput | null;
+  input_files: InputFiles | null; result: VerificationResult | null; result_url: string | null;
+  result_status: ResultStatus | null; external_job_ids: unknown; webhook_url: string | null;
+  webhook_metadata: WebhookMetadata | null; export_url: string | null; credits_used: number | null;
+  file_count: number | null; page_count: number | null; created_at: string | null; updated_at: string | null;
+  [extra: string]: unknown;
+}
+export interface ServiceFile {
+  name: string; description: string; required: boolean; max_files: number; formats: DocumentFormat[];
+}
+export interface ServiceOption { name: string; description: string; kind: "boolean" | "string"; required: boolean }
+/** One entry of the service catalogue (`GET /services`). */
+export interface Service { id: ServiceId; name: string; description: string; files: ServiceFile[]; options: ServiceOption[] }
+/** Something an MRZ or NIK check found wrong, with a stable code. */
+export interface Finding { code: string; field: string; message: string }
+export interface MrzCheck { field: string; expected: string; found: string; valid: boolean }
+export type Sex = "male" | "female" | "unspecified";
+/** A parsed and checked machine-readable zone; dates are "YYYY-MM-DD". */
+export interface Mrz {
+  format: "TD1" | "TD2" | "TD3" | "MRV-A" | "MRV-B"; documentCode: string; documentType: DocumentType;
+  issuingState: string; surname: string; givenNames: string; nameTruncated: boolean; documentNumber: string;
+  nationality: string; birthDate: string | null; sex: Sex; expiryDate: string | null; expired: boolean | null;
+  optionalData: string; optionalData2?: string; checks: MrzCheck[]; findings: Finding[]; valid: boolean; lines: string[];
+}
+/** What an MRZ or NIK says about a forgery analysis. */
+export interface ForgeryEvidence { documentType: DocumentType | null; flags: string[]; scoreFloor: number }
+export interface MrzCorrection { line: number; column: number; read: string; corrected: string; reason: "field_type" | "check_digit" }
+/** An MRZ read from an image, with per-character confidence and the corrections made. */
+export interface MrzReading {
+  mrz: Mrz; confidence: number[][]; minConfidence: number; corrections: MrzCorrection[];
+  region: { x: number; y: number; width: number; height: number; angle_degrees: number };
+  evidence: ForgeryEvidence;
+}
+/** A KTP NIK's parts and how they compare with the claimed fields. */
+export interface NikReport {
+  nik: string; provinceCode: string; province: string; regencyCode: string; isCity: boolean;
+  districtCode: string; birthDate: string; sex: Sex; serial: string; findings: Finding[]; valid: boolean;
+}
+/** The forgery API's response. */
+export interface ForgeryResponse { data: ForgeryReport }
+/** One forensic signal of an analysis. */
+export interface Signal { name: string; statistic: number; applicable: boolean; flags: string[] }
+/** The whole analysis: the report and the evidence behind it. */
+export interface ForgeryAnalysis {
+  report: ForgeryReport; format: DocumentFormat; signals: Signal[]; features: number[];
+  evidence: ForgeryEvidence | null;
+  heatMap: { cell: number; columns: number; rows: number; values: number[] } | null;
+  model: string;
+}
 export type WebhookScheme = "standard" | "timestamped" | "sha256";
 /** Claimed fields to compare with a NIK. */
 export interface NikClaims { birthDate?: string; sex?: "male" | "female"; province?: string }
@@ -66,8 +143,9 @@ export interface AnalysisOptions {
 /** The forgery API's report. */
 export interface ForgeryReport {
   id: string; forgeryScore: number; confidence: "low" | "medium" | "high";
-  documentType: "passport" | "id" | "drivers_license" | "utility_bill" | "financial" | "unknown";
-  flags: string[]; latencyMs: number;
+  documentType: DocumentType; flags: string[]; latencyMs: number;
+  /** Fields a hosted API adds beyond the reference are kept. */
+  [extra: string]: unknown;
 }
 /** Options of a face match; all optional. */
 export interface FaceMatchOptions {
@@ -88,7 +166,7 @@ export interface FaceObservation {
 }
 /** The verification API's face fields, with the evidence behind them. */
 export interface FaceComparison {
-  face_match_confidence_level: "LOW" | "MEDIUM" | "HIGH";
+  face_match_confidence_level: FaceMatchLevel;
   face_match_confidence_score: number;
   is_match_face: boolean;
   distance: number;
@@ -113,7 +191,7 @@ export interface WebhookSignOptions {
 export type WebhookOutcome =
   | { status: "verified"; scheme: WebhookScheme; id?: string; timestamp?: number; secretIndex: number }
   | { status: "unsigned" };
-export interface WebhookEvent { outcome: WebhookOutcome; verification: Record<string, unknown> }
+export interface WebhookEvent { outcome: WebhookOutcome; verification: Verification }
 "#;
 
 /// The core's error as a thrown JS `Error` with `code`, `httpStatus`, `details`, `body`.
@@ -222,7 +300,7 @@ pub fn check_verify_request(
 }
 
 /// Checks a create-verification body against the service catalogue.
-#[wasm_bindgen(js_name = checkCreateVerification, unchecked_return_type = "Record<string, unknown>")]
+#[wasm_bindgen(js_name = checkCreateVerification, unchecked_return_type = "CreateVerificationRequest")]
 pub fn check_create_verification(
     #[wasm_bindgen(unchecked_param_type = "JsonBody")] body: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "Limits")] limits: JsValue,
@@ -235,7 +313,7 @@ pub fn check_create_verification(
 }
 
 /// Parses a verification object; returns it with every reference field.
-#[wasm_bindgen(js_name = parseVerification, unchecked_return_type = "Record<string, unknown>")]
+#[wasm_bindgen(js_name = parseVerification, unchecked_return_type = "Verification")]
 pub fn parse_verification(
     #[wasm_bindgen(unchecked_param_type = "JsonBody")] body: JsValue,
 ) -> Result<JsValue, JsValue> {
@@ -247,7 +325,7 @@ pub fn parse_verification(
 }
 
 /// Parses a forgery API response `{"data": {...}}`.
-#[wasm_bindgen(js_name = parseForgeryResponse, unchecked_return_type = "Record<string, unknown>")]
+#[wasm_bindgen(js_name = parseForgeryResponse, unchecked_return_type = "ForgeryResponse")]
 pub fn parse_forgery_response(
     #[wasm_bindgen(unchecked_param_type = "JsonBody")] body: JsValue,
 ) -> Result<JsValue, JsValue> {
@@ -259,7 +337,7 @@ pub fn parse_forgery_response(
 }
 
 /// The service catalogue, as `GET /services` returns it.
-#[wasm_bindgen(unchecked_return_type = "Array<Record<string, unknown>>")]
+#[wasm_bindgen(unchecked_return_type = "Service[]")]
 pub fn services() -> Result<JsValue, JsValue> {
     answer(Ok(veriscope::model::catalogue()))
 }
@@ -482,13 +560,13 @@ fn today_arg(today: Option<String>) -> Result<veriscope::mrz::Date, JsValue> {
 }
 
 /// Parses and checks MRZ text (TD1, TD2, TD3, MRV-A, MRV-B).
-#[wasm_bindgen(js_name = parseMrz, unchecked_return_type = "Record<string, unknown>")]
+#[wasm_bindgen(js_name = parseMrz, unchecked_return_type = "Mrz")]
 pub fn parse_mrz(text: &str, today: Option<String>) -> Result<JsValue, JsValue> {
     answer(veriscope::mrz::parse_mrz(text, today_arg(today)?))
 }
 
 /// Finds and reads the MRZ of a JPEG or PNG image.
-#[wasm_bindgen(js_name = readMrz, unchecked_return_type = "Record<string, unknown>")]
+#[wasm_bindgen(js_name = readMrz, unchecked_return_type = "MrzReading")]
 pub fn read_mrz(data: &[u8], today: Option<String>) -> Result<JsValue, JsValue> {
     answer(veriscope::mrz::read_mrz(
         data,
@@ -498,7 +576,7 @@ pub fn read_mrz(data: &[u8], today: Option<String>) -> Result<JsValue, JsValue> 
 }
 
 /// Parses a KTP NIK and compares it with claimed fields.
-#[wasm_bindgen(js_name = checkNik, unchecked_return_type = "Record<string, unknown>")]
+#[wasm_bindgen(js_name = checkNik, unchecked_return_type = "NikReport")]
 pub fn check_nik(
     nik: &str,
     #[wasm_bindgen(unchecked_optional_param_type = "NikClaims")] claims: JsValue,
@@ -562,7 +640,7 @@ impl FaceModels {
 
 /// Analyses a JPEG, PNG or PDF for forgery: the forgery API's response
 /// `{data: {...}}`, or with `details` the whole analysis.
-#[wasm_bindgen(unchecked_return_type = "{ data: ForgeryReport } | Record<string, unknown>")]
+#[wasm_bindgen(unchecked_return_type = "ForgeryResponse | ForgeryAnalysis")]
 pub fn analyze(
     data: &[u8],
     #[wasm_bindgen(unchecked_optional_param_type = "AnalysisOptions")] options: JsValue,

@@ -106,6 +106,25 @@ impl<K: AsRef<str>, V: Into<String>> FromIterator<(K, V)> for HeaderMap {
     }
 }
 
+/// A receiver's headers as its framework (axum, hyper, reqwest) parsed them.
+/// A value that is not UTF-8 is kept with replacement characters: no
+/// signature header can then match, so it is refused, never misread.
+#[cfg(feature = "http")]
+impl From<&http::HeaderMap> for HeaderMap {
+    fn from(headers: &http::HeaderMap) -> Self {
+        headers
+            .iter()
+            .take(MAX_HEADERS)
+            .map(|(name, value)| {
+                (
+                    name.as_str(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
 impl Serialize for HeaderMap {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.entries.len()))?;
@@ -193,6 +212,26 @@ mod tests {
             HeaderMap::from_json("42").unwrap_err().code(),
             ErrorCode::InvalidArgument
         );
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn an_http_header_map_converts_with_repeats_and_case_kept_apart() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("Webhook-Id", http::HeaderValue::from_static("msg_1"));
+        headers.append("webhook-signature", http::HeaderValue::from_static("v1,a"));
+        headers.append("webhook-signature", http::HeaderValue::from_static("v1,b"));
+        headers.insert(
+            "x-binary",
+            http::HeaderValue::from_bytes(&[0xff, b'a']).unwrap(),
+        );
+        let map = HeaderMap::from(&headers);
+        assert_eq!(map.get("WEBHOOK-ID"), Some("msg_1"));
+        assert_eq!(
+            map.get_all("webhook-signature").collect::<Vec<_>>(),
+            ["v1,a", "v1,b"]
+        );
+        assert_eq!(map.get("x-binary"), Some("\u{fffd}a"));
     }
 
     #[test]
