@@ -17,7 +17,17 @@
 //! - [`Error`]: one error type whose [`ErrorCode`] strings are shared by every
 //!   door and match the APIs' own codes.
 //!
+//! ## Features
+//!
+//! Every capability is a cargo feature, all on by default but `client`:
+//! `webhook`, `validate`, `mrz`, `forensics` (forgery analysis; needs
+//! `mrz`), `face`, `client` (the hosted-API client, reqwest and tokio) and
+//! `http` (webhook headers from `http::HeaderMap`). A webhook receiver that
+//! wants nothing else builds `default-features = false, features =
+//! ["webhook"]` and compiles no image, PDF or model code.
+//!
 //! ```
+//! # #[cfg(feature = "validate")] {
 //! use veriscope::{ErrorCode, Limits, validate};
 //!
 //! let limits = Limits::default();
@@ -27,20 +37,32 @@
 //! let err = validate::check_document_bytes(b"GIF89a", &limits).unwrap_err();
 //! assert_eq!(err.code(), ErrorCode::UnsupportedFormat);
 //! assert_eq!(err.http_status(), 422);
+//! # }
 //! # Ok::<(), veriscope::Error>(())
 //! ```
 
+// Each capability is a cargo feature (all local ones by default); `error`,
+// `model` and `media`'s format sniffing are always there.
+#[cfg(feature = "forensics")]
 pub mod analysis;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(any(feature = "webhook", feature = "mrz"))]
+mod clock;
 pub mod error;
+#[cfg(feature = "face")]
 pub mod face;
+#[cfg(feature = "forensics")]
 pub mod forensics;
 pub mod media;
 pub mod model;
+#[cfg(feature = "mrz")]
 pub mod mrz;
+#[cfg(all(feature = "forensics", feature = "face"))]
 pub mod pipeline;
+#[cfg(feature = "validate")]
 pub mod validate;
+#[cfg(feature = "webhook")]
 pub mod webhook;
 
 pub use error::{Error, ErrorBody, ErrorCode, ErrorCodeInfo, Problem, Result, error_codes};
@@ -49,6 +71,7 @@ pub use model::{
     ForgeryReport, ForgeryResponse, IllegalTransition, ResultStatus, Service, ServiceId,
     Verification, VerificationInput, VerificationResult, VerificationStatus, WebhookMetadata,
 };
+#[cfg(feature = "validate")]
 pub use validate::Limits;
 
 /// The crate's version, as every door reports it.

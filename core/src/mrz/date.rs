@@ -57,7 +57,7 @@ impl Date {
 
     /// Today's UTC date from the system clock.
     pub fn today() -> Result<Date> {
-        crate::webhook::now_unix().map(Date::from_unix)
+        crate::clock::now_unix().map(Date::from_unix)
     }
 
     /// The same month and day `years` later (28 February for 29 February).

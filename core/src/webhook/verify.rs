@@ -223,19 +223,7 @@ pub fn parse_event(body: &[u8]) -> Result<Verification> {
         .map_err(|err| invalid(format!("webhook body is not a verification object: {err}")))
 }
 
-/// The system clock as Unix seconds. In browsers and Node (wasm32) it is
-/// JavaScript's `Date.now()`, through `web-time`.
-pub fn now_unix() -> Result<i64> {
-    let elapsed = web_time::SystemTime::now()
-        .duration_since(web_time::UNIX_EPOCH)
-        .map_err(|err| {
-            Error::new(
-                ErrorCode::Internal,
-                format!("system clock before 1970: {err}"),
-            )
-        })?;
-    Ok(i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-}
+pub use crate::clock::now_unix;
 
 #[cfg(test)]
 mod tests {
