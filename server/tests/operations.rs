@@ -58,15 +58,15 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, problems: &mut V
             return;
         }
     }
-    if let Some(options) = schema.get("enum").and_then(Value::as_array) {
-        if !options.contains(value) {
-            problems.push(format!("{at}: {value} is not among {options:?}"));
-        }
+    if let Some(options) = schema.get("enum").and_then(Value::as_array)
+        && !options.contains(value)
+    {
+        problems.push(format!("{at}: {value} is not among {options:?}"));
     }
-    if let Some(constant) = schema.get("const") {
-        if constant != value {
-            problems.push(format!("{at}: {value}, documented {constant}"));
-        }
+    if let Some(constant) = schema.get("const")
+        && constant != value
+    {
+        problems.push(format!("{at}: {value}, documented {constant}"));
     }
     if let Some(object) = value.as_object() {
         for name in schema

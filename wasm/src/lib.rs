@@ -405,21 +405,21 @@ fn body_arg(body: &JsValue) -> Result<Vec<u8>, JsValue> {
 
 /// Headers from an iterable of pairs (`Headers`, `Map`, arrays) or a plain object.
 fn headers_arg(headers: &JsValue) -> Result<HeaderMap, JsValue> {
-    if !headers.is_string() {
-        if let Some(pairs) = js_sys::try_iter(headers)? {
-            let mut map = HeaderMap::new();
-            for pair in pairs {
-                let pair = js_sys::Array::from(&pair?);
-                let (name, value) = (pair.get(0).as_string(), pair.get(1).as_string());
-                let (Some(name), Some(value)) = (name, value) else {
-                    return Err(invalid_argument(
-                        "each header must be a [name, value] pair of strings",
-                    ));
-                };
-                map.insert(name, value);
-            }
-            return Ok(map);
+    if !headers.is_string()
+        && let Some(pairs) = js_sys::try_iter(headers)?
+    {
+        let mut map = HeaderMap::new();
+        for pair in pairs {
+            let pair = js_sys::Array::from(&pair?);
+            let (name, value) = (pair.get(0).as_string(), pair.get(1).as_string());
+            let (Some(name), Some(value)) = (name, value) else {
+                return Err(invalid_argument(
+                    "each header must be a [name, value] pair of strings",
+                ));
+            };
+            map.insert(name, value);
         }
+        return Ok(map);
     }
     HeaderMap::from_json(&json_text(headers, "headers")?).map_err(|err| to_js_error(&err))
 }

@@ -255,10 +255,9 @@ pub fn analyze(bytes: &[u8], options: &AnalysisOptions) -> Result<Analysis> {
             if options.mrz_text.is_none()
                 && options.read_mrz.unwrap_or(true)
                 && may_carry_mrz(gray.width(), gray.height())
+                && let Some(reading) = read_mrz_image(&gray, today)?
             {
-                if let Some(reading) = read_mrz_image(&gray, today)? {
-                    evidence = Some(reading.evidence);
-                }
+                evidence = Some(reading.evidence);
             }
             shape_type
         }

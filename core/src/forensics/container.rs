@@ -115,10 +115,9 @@ pub fn container_signal_of(bytes: &[u8], structure: &JpegStructure) -> Signal {
     if let (Some(modified), Some(original)) = (
         metadata.modified.as_deref().and_then(exif_seconds),
         metadata.original.as_deref().and_then(exif_seconds),
-    ) {
-        if (modified - original).abs() > DATE_SLACK_SECONDS {
-            flags.push("exif_date_mismatch".into());
-        }
+    ) && (modified - original).abs() > DATE_SLACK_SECONDS
+    {
+        flags.push("exif_date_mismatch".into());
     }
     if structure.quality().is_some_and(|quality| quality.standard) {
         flags.push("recompressed".into());

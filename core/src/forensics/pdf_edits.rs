@@ -64,10 +64,9 @@ pub fn pdf_signal(pdf: &PdfStructure) -> Signal {
     if let (Some(created), Some(modified)) = (
         pdf.created.as_deref().and_then(pdf_day),
         pdf.modified.as_deref().and_then(pdf_day),
-    ) {
-        if modified - created > MODIFIED_SLACK_DAYS {
-            flags.push("modified_after_creation".into());
-        }
+    ) && modified - created > MODIFIED_SLACK_DAYS
+    {
+        flags.push("modified_after_creation".into());
     }
     let statistic = super::flag_statistic(&flags, &WEIGHTS);
     Signal {
