@@ -4,7 +4,10 @@ import datetime
 import os
 from typing import Any, Literal, Mapping, Optional, Union, overload
 
+from typing_extensions import Unpack
+
 from .types import (
+    AnalysisOptions as AnalysisOptions,
     ErrorCodeName as ErrorCodeName,
     VerificationStatus as VerificationStatus,
     DocumentFormat as DocumentFormat,
@@ -147,31 +150,9 @@ def check_nik(
     """Parses a KTP NIK and compares it with claimed birth date, sex and province."""
 
 @overload
-def analyze(
-    data: bytes,
-    *,
-    details: Literal[False] = False,
-    mrz_text: Optional[str] = None,
-    nik: Optional[str] = None,
-    nik_claims: Optional[NikClaims] = None,
-    today: Union[str, datetime.date, None] = None,
-    read_mrz: bool = True,
-    max_pixels: Optional[int] = None,
-    id: Optional[str] = None,
-) -> ForgeryResponse: ...
+def analyze(data: bytes, *, details: Literal[False] = False, **options: Unpack[AnalysisOptions]) -> ForgeryResponse: ...
 @overload
-def analyze(
-    data: bytes,
-    *,
-    details: Literal[True],
-    mrz_text: Optional[str] = None,
-    nik: Optional[str] = None,
-    nik_claims: Optional[NikClaims] = None,
-    today: Union[str, datetime.date, None] = None,
-    read_mrz: bool = True,
-    max_pixels: Optional[int] = None,
-    id: Optional[str] = None,
-) -> ForgeryAnalysis:
+def analyze(data: bytes, *, details: Literal[True], **options: Unpack[AnalysisOptions]) -> ForgeryAnalysis:
     """Analyses a JPEG, PNG or PDF for forgery, locally (GIL released).
 
     Returns the forgery API's response ``{"data": ForgeryReport}``, or with

@@ -15,9 +15,11 @@ dictionaries but not named here.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Literal, Mapping, Optional, TypedDict, Union
 
 __all__ = [
+    "AnalysisOptions",
     "ErrorCodeName",
     "VerificationStatus",
     "DocumentFormat",
@@ -354,6 +356,24 @@ class NikClaims(TypedDict, total=False):
     birth_date: str
     sex: Literal["male", "female"]
     province: str
+
+class AnalysisOptions(TypedDict, total=False):
+    """The keyword options of ``veriscope.analyze`` besides ``details``."""
+
+    mrz_text: Optional[str]
+    """MRZ text read by other means, checked instead of reading the image."""
+    nik: Optional[str]
+    """A KTP's NIK, checked against ``nik_claims``."""
+    nik_claims: Optional[NikClaims]
+    today: Union[str, datetime.date, None]
+    """The reference date of expiry checks; default: today."""
+    read_mrz: bool
+    """Look for an MRZ in card- and page-shaped images (default True)."""
+    max_pixels: Optional[int]
+    """Most pixels decoded (default 40 million)."""
+    id: Optional[str]
+    """The report's id; default: a UUID derived from the file's SHA-256."""
+
 
 class ForgeryReport(TypedDict):
     id: str

@@ -31,12 +31,18 @@ TYPED_USE = '''
 from __future__ import annotations
 
 import veriscope
-from veriscope.types import ForgeryAnalysis, ForgeryResponse, Service, Verification, WebhookOutcome
+from veriscope.types import (
+    AnalysisOptions, ForgeryAnalysis, ForgeryResponse, Service, Verification, WebhookOutcome,
+)
 
 
 def score(document: bytes) -> float:
     response: ForgeryResponse = veriscope.analyze(document)
     return response["data"]["forgeryScore"]
+
+
+def flags_with(document: bytes, options: AnalysisOptions) -> list[str]:
+    return veriscope.analyze(document, **options)["data"]["flags"]
 
 
 def signal_names(document: bytes) -> list[str]:
@@ -73,6 +79,7 @@ MISUSE = {
     "a plain analysis has no signals": 'x = veriscope.analyze(b"")["signals"]',
     "a status is one of the API's": 'from veriscope.types import VerificationStatus\nx: VerificationStatus = "DONE"',
     "an MRZ has no such field": 'x = veriscope.parse_mrz("")["surnames"]',
+    "analyze takes only its options": 'x = veriscope.analyze(b"", colour=True)',
 }
 
 
