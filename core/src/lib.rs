@@ -45,6 +45,7 @@
 // `model` and `media`'s format sniffing are always there.
 #[cfg(feature = "forensics")]
 pub mod analysis;
+pub mod backoff;
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(any(feature = "webhook", feature = "mrz"))]

@@ -275,18 +275,38 @@ fn is_input_problem(code: ErrorCode) -> bool {
     )
 }
 
+/// RFC 3339 in UTC with exactly three fractional digits, as the
+/// verification API writes its timestamps (`2026-11-01T10:00:02.284Z`).
+const RFC3339_MILLIS: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+);
+
 /// The current time as the verification API writes its timestamps
 /// (RFC 3339, UTC, milliseconds).
 pub fn now_rfc3339() -> String {
     let since_epoch = web_time::SystemTime::now()
         .duration_since(web_time::UNIX_EPOCH)
         .unwrap_or_default();
-    humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + since_epoch).to_string()
+    let millis = i128::try_from(since_epoch.as_millis()).unwrap_or(i128::MAX);
+    time::OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000)
+        .ok()
+        .and_then(|now| now.format(RFC3339_MILLIS).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_three_fraction_digits() {
+        let now = now_rfc3339();
+        assert_eq!(now.len(), "2026-11-01T10:00:02.284Z".len(), "{now}");
+        let parsed =
+            time::OffsetDateTime::parse(&now, &time::format_description::well_known::Rfc3339);
+        assert!(parsed.is_ok(), "{now}");
+        assert!(now.ends_with('Z') && now.as_bytes()[19] == b'.', "{now}");
+    }
     use crate::model::VerificationInput;
 
     fn queued(service: ServiceId) -> Verification {

@@ -1,11 +1,14 @@
 //! Who may call, and how often: Bearer API keys checked against their
-//! SHA-256 (constant time, the keys never stored), and a token bucket per key.
+//! SHA-256 (constant time, the keys never stored), and a request quota per key.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::time::Duration;
 
 use axum::http::HeaderMap;
+use governor::Quota;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DashMapStateStore;
 use subtle::ConstantTimeEq;
 use veriscope::{Error, ErrorCode};
 
@@ -58,65 +61,70 @@ impl ApiKeys {
     }
 }
 
-/// A token bucket per key: `burst` requests at once, refilled at
-/// `requests_per_minute`.
-#[derive(Debug)]
-pub struct RateLimiter {
-    config: RateLimitConfig,
-    buckets: Mutex<HashMap<String, Bucket>>,
+/// The quota per API key: `burst` requests at once, refilled at
+/// `requests_per_minute`, kept by `governor` (GCRA, a token bucket without
+/// a timer).
+pub struct RateLimiter<C: Clock = DefaultClock> {
+    requests_per_minute: u32,
+    limiter: KeyedLimiter<C>,
+    clock: C,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
+type KeyedLimiter<C> = governor::RateLimiter<
+    String,
+    DashMapStateStore<String>,
+    C,
+    NoOpMiddleware<<C as Clock>::Instant>,
+>;
+
+impl<C: Clock> std::fmt::Debug for RateLimiter<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("requests_per_minute", &self.requests_per_minute)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RateLimiter {
-    /// A limiter with these rates.
+    /// A limiter with these rates, on the system's monotonic clock.
     pub fn new(config: RateLimitConfig) -> Self {
+        RateLimiter::with_clock(config, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> RateLimiter<C> {
+    /// A limiter with these rates on `clock` (a fake one in tests).
+    fn with_clock(config: RateLimitConfig, clock: C) -> Self {
+        // The configuration refuses zeros on load; one is the floor here.
+        let per_minute = NonZeroU32::new(config.requests_per_minute).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(config.burst).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::per_minute(per_minute).allow_burst(burst);
         RateLimiter {
-            config,
-            buckets: Mutex::new(HashMap::new()),
+            requests_per_minute: config.requests_per_minute,
+            limiter: governor::RateLimiter::dashmap_with_clock(quota, clock.clone()),
+            clock,
         }
     }
 
     /// Takes one request's token for `key`, or says how long until one is
     /// free (`RATE_LIMITED`, with the wait for `Retry-After`).
     pub fn take(&self, key: &str) -> Result<(), (Error, Duration)> {
-        self.take_at(key, Instant::now())
-    }
-
-    fn take_at(&self, key: &str, now: Instant) -> Result<(), (Error, Duration)> {
-        let per_second = f64::from(self.config.requests_per_minute) / 60.0;
-        let burst = f64::from(self.config.burst);
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: burst,
-            updated: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * per_second).min(burst);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            return Ok(());
-        }
-        let wait = Duration::from_secs_f64((1.0 - bucket.tokens) / per_second);
-        Err((
-            Error::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "too many requests for this API key ({} per minute); retry in {:.1} s",
-                    self.config.requests_per_minute,
-                    wait.as_secs_f64()
-                ),
-            ),
-            wait,
-        ))
+        self.limiter
+            .check_key(&key.to_owned())
+            .map_err(|not_until| {
+                let wait = not_until.wait_time_from(self.clock.now());
+                (
+                    Error::new(
+                        ErrorCode::RateLimited,
+                        format!(
+                            "too many requests for this API key ({} per minute); retry in {:.1} s",
+                            self.requests_per_minute,
+                            wait.as_secs_f64()
+                        ),
+                    ),
+                    wait,
+                )
+            })
     }
 }
 
@@ -153,24 +161,24 @@ mod tests {
     }
 
     #[test]
-    fn the_bucket_allows_a_burst_then_refills_at_the_rate() {
-        let limiter = RateLimiter::new(RateLimitConfig {
-            requests_per_minute: 60,
-            burst: 2,
-        });
-        let start = Instant::now();
-        assert!(limiter.take_at("k", start).is_ok());
-        assert!(limiter.take_at("k", start).is_ok());
-        let (error, wait) = limiter.take_at("k", start).unwrap_err();
-        assert_eq!(error.code(), ErrorCode::RateLimited);
-        assert!((wait.as_secs_f64() - 1.0).abs() < 1e-6);
-        // Another key has its own bucket; a second later one token is back.
-        assert!(limiter.take_at("other", start).is_ok());
-        assert!(limiter.take_at("k", start + Duration::from_secs(1)).is_ok());
-        assert!(
-            limiter
-                .take_at("k", start + Duration::from_secs(1))
-                .is_err()
+    fn the_quota_allows_a_burst_then_refills_at_the_rate() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let limiter = RateLimiter::with_clock(
+            RateLimitConfig {
+                requests_per_minute: 60,
+                burst: 2,
+            },
+            clock.clone(),
         );
+        assert!(limiter.take("k").is_ok());
+        assert!(limiter.take("k").is_ok());
+        let (error, wait) = limiter.take("k").unwrap_err();
+        assert_eq!(error.code(), ErrorCode::RateLimited);
+        assert!((wait.as_secs_f64() - 1.0).abs() < 1e-6, "{wait:?}");
+        // Another key has its own quota; a second later one request is back.
+        assert!(limiter.take("other").is_ok());
+        clock.advance(Duration::from_secs(1));
+        assert!(limiter.take("k").is_ok());
+        assert!(limiter.take("k").is_err());
     }
 }

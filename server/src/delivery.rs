@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio::sync::{Notify, watch};
+use veriscope::backoff::Backoff;
 use veriscope::model::Verification;
 use veriscope::webhook::{Secret, Signer};
 
@@ -258,14 +259,17 @@ struct Sent {
     retry_after: Option<Duration>,
 }
 
-/// The wait after failed attempt `attempt` (1-based): the first retry
-/// delay doubled per attempt, capped, scaled by `0.5 + jitter / 2`
-/// (`jitter` in `[0, 1)`), so that receivers coming back up are not hit by
-/// every sender at once.
+/// The wait after failed attempt `attempt` (1-based): the core's shared
+/// [`Backoff`] from `first_retry_seconds` up to `max_retry_seconds`, so that
+/// receivers coming back up are not hit by every sender at once.
 pub fn retry_delay(config: &WebhookConfig, attempt: u32, jitter: f64) -> Duration {
-    let doubled = config.first_retry_seconds * 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
-    let capped = doubled.min(config.max_retry_seconds);
-    Duration::from_secs_f64(capped * (0.5 + jitter.clamp(0.0, 1.0) / 2.0))
+    // The configuration is checked to be finite and non-negative on load.
+    let seconds = |value: f64| Duration::try_from_secs_f64(value).unwrap_or(Duration::MAX);
+    Backoff::new(
+        seconds(config.first_retry_seconds),
+        seconds(config.max_retry_seconds),
+    )
+    .delay(attempt, jitter)
 }
 
 /// Unix time in milliseconds.

@@ -129,17 +129,8 @@ fn content_id(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut id = [0u8; 16];
     id.copy_from_slice(&digest[..16]);
-    id[6] = (id[6] & 0x0F) | 0x80;
-    id[8] = (id[8] & 0x3F) | 0x80;
-    let hex = hex::encode(id);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    // new_v8 sets the version (8) and variant bits over the digest's.
+    uuid::Uuid::new_v8(id).to_string()
 }
 
 /// Signals whose flags are reported only with a forged verdict.
@@ -399,6 +390,18 @@ fn confidence_of(evidence: &Evidence) -> Confidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_id_is_a_version_8_uuid_of_the_files_sha256() {
+        // The first 16 bytes of SHA-256("veriscope") with RFC 9562's version
+        // and variant bits: the id every earlier release gave this file.
+        let id = content_id(b"veriscope");
+        assert_eq!(id, "3bb0c5d6-e104-89a7-bc16-98da51901594");
+        assert_eq!(
+            uuid::Uuid::parse_str(&id).map(|uuid| uuid.get_version_num()),
+            Ok(8)
+        );
+    }
 
     fn sample(name: &str) -> Vec<u8> {
         std::fs::read(format!(

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::backoff::Backoff;
+
 /// Retries of one request: jittered exponential backoff, honouring the
 /// server's `Retry-After`.
 ///
@@ -43,9 +45,8 @@ impl RetryPolicy {
     /// when no retry is left or the server asks for a longer wait than
     /// [`RetryPolicy::max_delay`].
     ///
-    /// Without `Retry-After` it is `initial_delay · 2^(retry−1)`, capped,
-    /// scaled by `0.5 + jitter/2` (`jitter` in `[0, 1)`, "equal jitter", so
-    /// clients that failed together do not come back together). With
+    /// Without `Retry-After` it is the shared [`Backoff`] from
+    /// `initial_delay` up to `max_delay` (jitter in `[0, 1)`). With
     /// `Retry-After` it is that wait exactly.
     pub fn delay(
         &self,
@@ -59,11 +60,7 @@ impl RetryPolicy {
         if let Some(wait) = retry_after {
             return (wait <= self.max_delay).then_some(wait);
         }
-        let doubled = self
-            .initial_delay
-            .saturating_mul(1u32 << (retry - 1).min(20))
-            .min(self.max_delay);
-        Some(doubled.mul_f64(0.5 + jitter.clamp(0.0, 1.0) / 2.0))
+        Some(Backoff::new(self.initial_delay, self.max_delay).delay(retry, jitter))
     }
 }
 

@@ -71,16 +71,14 @@ const PADDING: usize = 16;
 /// Seconds between capture and modification allowed before it counts.
 const DATE_SLACK_SECONDS: i64 = 120;
 
-/// `YYYY:MM:DD HH:MM:SS` as seconds since an arbitrary epoch (days counted
-/// with 31-day months: only differences of the same order matter here).
+/// EXIF's `YYYY:MM:DD HH:MM:SS` as Unix seconds (the camera's clock, read
+/// as UTC: only differences matter here); `None` for anything else, such as
+/// the blanks some cameras write.
 fn exif_seconds(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    if bytes.len() < 19 {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
-    let days = number(0..4)? * 372 + number(5..7)? * 31 + number(8..10)?;
-    Some(days * 86_400 + number(11..13)? * 3600 + number(14..16)? * 60 + number(17..19)?)
+    let format = time::macros::format_description!("[year]:[month]:[day] [hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(text.get(..19)?, format)
+        .ok()
+        .map(|moment| moment.assume_utc().unix_timestamp())
 }
 
 /// The container signal of a file; not applicable to anything but JPEG.
@@ -135,6 +133,27 @@ pub fn container_signal_of(bytes: &[u8], structure: &JpegStructure) -> Signal {
 mod tests {
     use super::*;
     use crate::media::metadata_test_support::{exif_segment, jpeg_with};
+
+    #[test]
+    fn exif_times_are_real_calendar_seconds_across_month_ends() {
+        let end_of_february = exif_seconds("2023:02:28 23:59:00").unwrap();
+        assert_eq!(
+            exif_seconds("2023:03:01 00:01:00"),
+            Some(end_of_february + 120)
+        );
+        assert_eq!(
+            exif_seconds("2024:02:29 12:00:00").map(|s| s - 1_709_208_000),
+            Some(0)
+        );
+        for blank in [
+            "0000:00:00 00:00:00",
+            "    :  :     :  :  ",
+            "2023:02:30 00:00:00",
+            "",
+        ] {
+            assert_eq!(exif_seconds(blank), None, "{blank:?}");
+        }
+    }
 
     #[test]
     fn a_plain_re_saved_jpeg_is_only_recompressed() {

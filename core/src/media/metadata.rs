@@ -1,6 +1,10 @@
-//! Metadata of a JPEG: EXIF (kamadak-exif) and XMP fields that tell which
+//! Metadata of a JPEG: EXIF (kamadak-exif) and XMP (quick-xml) fields that tell which
 //! software last wrote the file and when the picture was taken or changed.
 
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::Event;
+use quick_xml::name::{Namespace, ResolveResult};
+use quick_xml::{NsReader, XmlVersion};
 use serde::Serialize;
 
 use super::jpeg::JpegStructure;
@@ -44,18 +48,66 @@ fn ascii(exif: &exif::Exif, tag: exif::Tag) -> Option<String> {
     }
 }
 
-/// The value of an XMP attribute or element `name` (e.g. `xmp:CreatorTool`).
-fn xmp_value(packet: &str, name: &str) -> Option<String> {
-    let value = if let Some(start) = packet.find(&format!("{name}=\"")) {
-        let rest = &packet[start + name.len() + 2..];
-        &rest[..rest.find('"')?]
-    } else {
-        let open = format!("<{name}>");
-        let start = packet.find(&open)? + open.len();
-        let rest = &packet[start..];
-        &rest[..rest.find('<')?]
+/// The XMP basic schema's namespace (`xmp:`), whatever prefix a packet binds it to.
+const XMP_BASIC_NAMESPACE: &str = "http://ns.adobe.com/xap/1.0/";
+
+/// Whether a resolved name is `CreatorTool` of the XMP basic schema; a packet
+/// that never declares its `xmp:` prefix (writers exist that skip it) counts.
+fn is_creator_tool(namespace: &ResolveResult<'_>, local: &str) -> bool {
+    let xmp_basic = match namespace {
+        ResolveResult::Bound(Namespace(ns)) => *ns == XMP_BASIC_NAMESPACE,
+        ResolveResult::Unknown(prefix) => prefix == "xmp",
+        ResolveResult::Unbound => false,
     };
-    Some(value.trim().to_owned()).filter(|v| !v.is_empty())
+    xmp_basic && local == "CreatorTool"
+}
+
+/// The XMP basic schema's `CreatorTool`, written as an attribute of
+/// `rdf:Description` or as an element, under any prefix bound to its
+/// namespace (quick-xml resolves them), with entities decoded. Malformed XML
+/// ends the search: what was not read is treated as absent.
+fn xmp_creator_tool(packet: &str) -> Option<String> {
+    let mut reader = NsReader::from_str(packet);
+    // The element form's text, once its start tag is read.
+    let mut text: Option<String> = None;
+    loop {
+        let (namespace, event) = reader.read_resolved_event().ok()?;
+        match event {
+            Event::Start(element) if is_creator_tool(&namespace, element.local_name().as_ref()) => {
+                text = Some(String::new());
+            }
+            Event::Start(element) | Event::Empty(element) => {
+                for attribute in element.attributes().flatten() {
+                    let (namespace, local) = reader.resolver().resolve_attribute(attribute.key);
+                    if is_creator_tool(&namespace, local.as_ref()) {
+                        return non_empty(&attribute.normalized_value(XmlVersion::default()).ok()?);
+                    }
+                }
+            }
+            Event::Text(content) => {
+                if let Some(text) = text.as_mut() {
+                    text.push_str(&content.xml10_content());
+                }
+            }
+            Event::GeneralRef(reference) => {
+                if let Some(text) = text.as_mut() {
+                    if let Ok(Some(character)) = reference.resolve_char_ref() {
+                        text.push(character);
+                    } else if let Some(entity) = resolve_predefined_entity(&reference) {
+                        text.push_str(entity);
+                    }
+                }
+            }
+            // The element's end closes its value.
+            Event::End(_) if text.is_some() => return non_empty(text.as_deref()?),
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+fn non_empty(value: &str) -> Option<String> {
+    Some(value.trim().to_owned()).filter(|value| !value.is_empty())
 }
 
 /// Reads EXIF and XMP from the segments of a parsed JPEG. Unreadable
@@ -75,7 +127,7 @@ pub fn jpeg_metadata(bytes: &[u8], structure: &JpegStructure) -> ImageMetadata {
             }
         } else if segment.identifier == XMP_IDENTIFIER {
             let packet = String::from_utf8_lossy(&payload[XMP_IDENTIFIER.len() + 1..]);
-            metadata.creator_tool = xmp_value(&packet, "xmp:CreatorTool");
+            metadata.creator_tool = xmp_creator_tool(&packet);
         }
     }
     metadata
@@ -168,10 +220,19 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn xmp_creator_tool_is_read_in_both_spellings() {
+    fn xmp_creator_tool_is_read_as_attribute_or_element_under_any_prefix() {
+        const RDF: &str = r#"xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#""#;
         for packet in [
             r#"<x:xmpmeta><rdf:Description xmp:CreatorTool="GIMP 2.10"/></x:xmpmeta>"#,
             r#"<x:xmpmeta><xmp:CreatorTool>GIMP 2.10</xmp:CreatorTool></x:xmpmeta>"#,
+            &format!(
+                r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description
+                   xmlns:basic="http://ns.adobe.com/xap/1.0/" basic:CreatorTool='GIMP 2.10'/></rdf:RDF></x:xmpmeta>"#
+            ),
+            &format!(
+                r#"<rdf:RDF {RDF} xmlns:xap="http://ns.adobe.com/xap/1.0/"><rdf:Description>
+                   <xap:CreatorTool> GIMP&#x20;2.10 </xap:CreatorTool></rdf:Description></rdf:RDF>"#
+            ),
         ] {
             let mut payload = format!("{XMP_IDENTIFIER}\0").into_bytes();
             payload.extend_from_slice(packet.as_bytes());
@@ -182,6 +243,23 @@ pub(crate) mod tests {
             let metadata = jpeg_metadata(&bytes, &parse_jpeg(&bytes).unwrap());
             assert_eq!(metadata.creator_tool.as_deref(), Some("GIMP 2.10"));
         }
+    }
+
+    #[test]
+    fn a_creator_tool_of_another_schema_or_broken_xml_is_not_read() {
+        for packet in [
+            r#"<rdf:Description xmlns:xmp="urn:other" xmp:CreatorTool="GIMP"/>"#,
+            r#"<x:xmpmeta><other:CreatorTool>GIMP</other:CreatorTool></x:xmpmeta>"#,
+            r#"<x:xmpmeta><xmp:CreatorTool>GIMP"#,
+            "",
+        ] {
+            assert_eq!(xmp_creator_tool(packet), None, "{packet}");
+        }
+        assert_eq!(
+            xmp_creator_tool(r#"<a xmlns:xmp="http://ns.adobe.com/xap/1.0/"><xmp:CreatorTool>Tom &amp; Jerry</xmp:CreatorTool></a>"#)
+                .as_deref(),
+            Some("Tom & Jerry")
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Calendar dates for document fields: validation, the two-digit-year
-//! century rules, and today's date from a Unix time. Hand-written because
-//! these few functions are all the SDK needs of a date library.
+//! century rules, and today's date from a Unix time. The calendar itself
+//! (month lengths, leap years, days since 1970) is the `time` crate's; this
+//! type adds the MRZ rules and the `YYYY-MM-DD` form every door writes.
 
 use std::fmt;
 
@@ -19,40 +20,27 @@ pub struct Date {
     pub day: u32,
 }
 
-fn is_leap(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
 impl Date {
     /// The date, if it exists (no 31 April, no 29 February 2023).
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        (day >= 1 && day <= days_in_month(year, month)).then_some(Date { year, month, day })
+        let month_of_year = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+        time::Date::from_calendar_date(year, month_of_year, u8::try_from(day).ok()?).ok()?;
+        Some(Date { year, month, day })
     }
 
     /// The UTC date of a Unix time in seconds.
     pub fn from_unix(seconds: i64) -> Date {
-        // Days since 1970-01-01 to civil date (Howard Hinnant's algorithm).
-        let days = seconds.div_euclid(86_400) + 719_468;
-        let era = days.div_euclid(146_097);
-        let day_of_era = days.rem_euclid(146_097);
-        let year_of_era =
-            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let mp = (5 * day_of_year + 2) / 153;
-        let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (year_of_era + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        // `time` covers years -9999 to 9999; a clock outside them is clamped.
+        let moment = time::OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(if seconds < 0 {
+            time::PrimitiveDateTime::MIN.assume_utc()
+        } else {
+            time::PrimitiveDateTime::MAX.assume_utc()
+        });
+        Date {
+            year: moment.year(),
+            month: u32::from(u8::from(moment.month())),
+            day: u32::from(moment.day()),
+        }
     }
 
     /// Today's UTC date from the system clock.
