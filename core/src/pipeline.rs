@@ -287,8 +287,9 @@ pub fn now_rfc3339() -> String {
     let since_epoch = web_time::SystemTime::now()
         .duration_since(web_time::UNIX_EPOCH)
         .unwrap_or_default();
-    let millis = i128::try_from(since_epoch.as_millis()).unwrap_or(i128::MAX);
-    time::OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000)
+    // The format keeps three of the nanoseconds' digits.
+    let nanos = i128::try_from(since_epoch.as_nanos()).unwrap_or(i128::MAX);
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
         .and_then(|now| now.format(RFC3339_MILLIS).ok())
         .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned())
@@ -297,6 +298,7 @@ pub fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::VerificationInput;
 
     #[test]
     fn timestamps_are_rfc3339_utc_with_three_fraction_digits() {
@@ -307,7 +309,6 @@ mod tests {
         assert!(parsed.is_ok(), "{now}");
         assert!(now.ends_with('Z') && now.as_bytes()[19] == b'.', "{now}");
     }
-    use crate::model::VerificationInput;
 
     fn queued(service: ServiceId) -> Verification {
         let mut verification = Verification::new("v1", VerificationStatus::InQueue);

@@ -67,7 +67,6 @@ impl ApiKeys {
 pub struct RateLimiter<C: Clock = DefaultClock> {
     requests_per_minute: u32,
     limiter: KeyedLimiter<C>,
-    clock: C,
 }
 
 type KeyedLimiter<C> = governor::RateLimiter<
@@ -92,7 +91,7 @@ impl RateLimiter {
     }
 }
 
-impl<C: Clock + Clone> RateLimiter<C> {
+impl<C: Clock> RateLimiter<C> {
     /// A limiter with these rates on `clock` (a fake one in tests).
     fn with_clock(config: RateLimitConfig, clock: C) -> Self {
         // The configuration refuses zeros on load; one is the floor here.
@@ -101,8 +100,7 @@ impl<C: Clock + Clone> RateLimiter<C> {
         let quota = Quota::per_minute(per_minute).allow_burst(burst);
         RateLimiter {
             requests_per_minute: config.requests_per_minute,
-            limiter: governor::RateLimiter::dashmap_with_clock(quota, clock.clone()),
-            clock,
+            limiter: governor::RateLimiter::dashmap_with_clock(quota, clock),
         }
     }
 
@@ -112,7 +110,7 @@ impl<C: Clock + Clone> RateLimiter<C> {
         self.limiter
             .check_key(&key.to_owned())
             .map_err(|not_until| {
-                let wait = not_until.wait_time_from(self.clock.now());
+                let wait = not_until.wait_time_from(self.limiter.clock().now());
                 (
                     Error::new(
                         ErrorCode::RateLimited,
