@@ -6,20 +6,15 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
-import { chromium } from "playwright-core";
+import { executablePath, launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const launchArgs = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-];
 
 test("the shared fixtures give the same JSON in Chromium", { timeout: 120_000 }, async () => {
   assert.ok(existsSync(executablePath), `no Chromium at ${executablePath}; scripts/test installs it`);
   const { server, url } = await serve(root);
-  const browser = await chromium.launch({ executablePath, args: launchArgs });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const consoleErrors = [];
@@ -41,7 +36,7 @@ test("the shared fixtures give the same JSON in Chromium", { timeout: 120_000 },
 
 test("the demo page analyses a picked file in the browser", { timeout: 120_000 }, async () => {
   const { server, url } = await serve(root);
-  const browser = await chromium.launch({ executablePath, args: launchArgs });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];
@@ -75,7 +70,7 @@ test("the demo page compares a KTP photo with a selfie in the browser", {
   skip: !faceData || !haveModels ? "needs ./scripts/fetch-models and VERISCOPE_FACE_DATA" : false,
 }, async () => {
   const { server, url } = await serve(root);
-  const browser = await chromium.launch({ executablePath, args: launchArgs });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -88,11 +88,7 @@ test("a bundle for the browser picks the web build, initialised before use", { t
   const bundle = readFileSync(path.join(dist, "app.js"), "utf8");
   assert.ok(!bundle.includes("require(\"fs\")") && !bundle.includes("node:fs"), "the bundle took the Node build");
   const { server, url } = await serve(dist);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];
